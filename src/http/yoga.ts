@@ -1,0 +1,33 @@
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Context, Services } from "../context.js";
+import { schema } from "../schema/index.js";
+import { contextFromAuthorization } from "./context.js";
+import { createMaskError } from "./errors.js";
+
+export type ServerContext = Record<string, unknown>;
+export type Yoga = YogaServerInstance<ServerContext, Context>;
+
+export function createYogaServer(services: Services): Yoga {
+  const { config } = services;
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: {
+      title: "castad",
+      subscriptionsProtocol: "WS",
+      defaultQuery: "# Sign up or in, then set the header: { \"Authorization\": \"Bearer <token>\" }\nquery { viewer { id email } }\n",
+    },
+    // Uploads are buffered by the request parser: cap the whole body at what the per-file
+    // and per-call limits allow (plus form overhead). Each file is then checked in the resolver.
+    maxRequestBodySize: config.UPLOAD_MAX_FILES * config.UPLOAD_MAX_FILE_BYTES + 1024 * 1024,
+    maskedErrors: { maskError: createMaskError(services.log), errorMessage: "Unexpected error." },
+    logging: {
+      debug: (...args) => services.log.debug(args.map(String).join(" ")),
+      info: (...args) => services.log.info(args.map(String).join(" ")),
+      warn: (...args) => services.log.warn(args.map(String).join(" ")),
+      error: (...args) => services.log.error(args.map(String).join(" ")),
+    },
+    context: ({ request }) => contextFromAuthorization(services, request.headers.get("authorization") ?? undefined),
+  });
+}

@@ -1,0 +1,95 @@
+// Photo uploads: every file is checked (count, size, real type by magic bytes) before any
+// byte is stored, blobs are streamed to storage, and rows are written in one transaction
+// only after all blobs exist. Any failure removes the blobs this call wrote.
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Context } from "../context.js";
+import { AppError, ErrorCode } from "../errors.js";
+import { findOwnedProject, projectBlobPrefix } from "./projects.js";
+
+type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
+
+export type ImageType = "image/jpeg" | "image/png" | "image/webp";
+
+/** Identifies JPEG, PNG and WebP from their first bytes; anything else is null. */
+export function sniffImageType(head: Uint8Array): ImageType | null {
+  const b = (i: number) => head[i] ?? -1;
+  if (b(0) === 0xff && b(1) === 0xd8 && b(2) === 0xff) return "image/jpeg";
+  if ([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b(i) === v)) return "image/png";
+  const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
+  if (head.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
+  return null;
+}
+
+const EXTENSION: Record<ImageType, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
+
+function safeFileName(name: string, type: ImageType): string {
+  const base = name.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 200);
+  return base || `image.${EXTENSION[type]}`;
+}
+
+export async function uploadProjectImages(ctx: Ctx, projectGlobalId: string, files: readonly File[]) {
+  const { config, prisma, storage, log } = ctx.services;
+  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+
+  if (files.length === 0) throw new AppError(ErrorCode.BAD_USER_INPUT, "files: send at least one file", { field: "files" });
+  if (files.length > config.UPLOAD_MAX_FILES) {
+    throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `files: at most ${config.UPLOAD_MAX_FILES} files per upload`, {
+      field: "files",
+      limit: config.UPLOAD_MAX_FILES,
+    });
+  }
+  const checked: { file: File; type: ImageType; index: number }[] = [];
+  for (const [index, file] of files.entries()) {
+    const field = `files.${index}`;
+    if (file.size > config.UPLOAD_MAX_FILE_BYTES) {
+      throw new AppError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `${field}: "${file.name}" is ${file.size} bytes; the limit is ${config.UPLOAD_MAX_FILE_BYTES} bytes`,
+        { field, limit: config.UPLOAD_MAX_FILE_BYTES },
+      );
+    }
+    const type = sniffImageType(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+    if (!type) {
+      throw new AppError(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        `${field}: "${file.name}" is not a JPEG, PNG or WebP image`,
+        { field, accepted: ["image/jpeg", "image/png", "image/webp"] },
+      );
+    }
+    checked.push({ file, type, index });
+  }
+
+  const written: string[] = [];
+  try {
+    const uploaded: { id: string; blobKey: string; fileName: string; contentType: ImageType; size: number }[] = [];
+    for (const { file, type } of checked) {
+      const id = randomUUID();
+      const blobKey = `${projectBlobPrefix(project.id)}images/${id}.${EXTENSION[type]}`;
+      written.push(blobKey);
+      const size = await storage.upload(blobKey, Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>), {
+        contentType: type,
+        maxBytes: config.UPLOAD_MAX_FILE_BYTES,
+      });
+      uploaded.push({ id, blobKey, fileName: safeFileName(file.name, type), contentType: type, size });
+    }
+    return await prisma.$transaction(async (tx) => {
+      // Lock the project row so concurrent uploads get consecutive, unique orders.
+      await tx.$executeRaw`SELECT 1 FROM projects WHERE id = ${project.id}::uuid FOR UPDATE`;
+      const last = await tx.projectImage.aggregate({ where: { projectId: project.id }, _max: { order: true } });
+      const start = (last._max.order ?? -1) + 1;
+      await tx.projectImage.createMany({
+        data: uploaded.map((u, i) => ({ ...u, projectId: project.id, order: start + i })),
+      });
+      return tx.projectImage.findMany({ where: { id: { in: uploaded.map((u) => u.id) } }, orderBy: { order: "asc" } });
+    });
+  } catch (err) {
+    await Promise.all(
+      written.map((key) =>
+        storage.delete(key).catch((e: unknown) => log.warn({ err: e, key }, "could not remove blob of a failed upload")),
+      ),
+    );
+    throw err;
+  }
+}

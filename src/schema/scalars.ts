@@ -1,0 +1,34 @@
+import { GraphQLError, Kind } from "graphql";
+import { builder } from "./builder.js";
+
+builder.scalarType("DateTime", {
+  description: "An ISO-8601 timestamp in UTC, e.g. 2026-11-23T03:39:04.000Z",
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === "string" ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) {
+      throw new GraphQLError("DateTime must be an ISO-8601 string", { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    return date;
+  },
+  parseLiteral: (ast) => {
+    const date = ast.kind === Kind.STRING ? new Date(ast.value) : null;
+    if (!date || Number.isNaN(date.getTime())) {
+      throw new GraphQLError("DateTime must be an ISO-8601 string", { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    return date;
+  },
+});
+
+builder.scalarType("File", {
+  description: "A file sent with the GraphQL multipart request spec (multipart/form-data).",
+  serialize: () => {
+    throw new GraphQLError("File is an input-only scalar");
+  },
+  parseValue: (value) => {
+    if (!(value instanceof File)) {
+      throw new GraphQLError("expected a file sent as a multipart upload", { extensions: { code: "BAD_USER_INPUT" } });
+    }
+    return value;
+  },
+});

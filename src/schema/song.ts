@@ -1,0 +1,32 @@
+import { NOBODY, nodeRowId } from "../resolvers/ids.js";
+import { builder } from "./builder.js";
+import { GenerationRef } from "./generation.js";
+import { LyricRef } from "./lyric.js";
+
+export const SongRef = builder.prismaNode("Song", {
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({
+    id: nodeRowId(id), project: { ownerId: ctx.viewer?.id ?? NOBODY },
+  }),
+  nullable: true,
+  interfaces: [GenerationRef],
+  fields: (t) => ({
+    lyric: t.field({
+      type: LyricRef,
+      nullable: true,
+      resolve: (song, _args, ctx) => (song.lyricId ? ctx.loaders.lyric.load(song.lyricId) : null),
+    }),
+    title: t.exposeString("title", { nullable: true }),
+    style: t.exposeString("style", { nullable: true }),
+    duration: t.exposeFloat("duration", { nullable: true, description: "Seconds." }),
+    audioUrl: t.string({
+      nullable: true,
+      description: "The song in our storage; null until the song is COMPLETED.",
+      resolve: (song, _args, ctx) => (song.blobKey ? ctx.services.storage.readUrl(song.blobKey) : null),
+    }),
+    coverImageUrl: t.string({
+      nullable: true,
+      resolve: (song, _args, ctx) => (song.imageBlobKey ? ctx.services.storage.readUrl(song.imageBlobKey) : null),
+    }),
+  }),
+});

@@ -1,0 +1,63 @@
+// One database, one Azurite and one Redis key prefix per test run, all removed afterwards,
+// so parallel runs and leftovers never collide.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { Redis } from "ioredis";
+import type { TestProject } from "vitest/node";
+import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
+import { startAzurite, type AzuriteHandle } from "../../src/storage/azurite.js";
+
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    adminDatabaseUrl: string;
+    redisUrl: string;
+    redisPrefix: string;
+    azuritePort: number;
+  }
+}
+
+let azurite: AzuriteHandle | undefined;
+let dbName = "";
+let prefix = "";
+
+export async function setup(project: TestProject) {
+  const run = randomBytes(4).toString("hex");
+  dbName = `castad_test_${run}`;
+  prefix = `castad_test_${run}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  await ensureDatabase(url.toString());
+  await migrate(url.toString(), defaultMigrationsDir());
+  azurite = await startAzurite({ host: "127.0.0.1", port: 0 });
+  project.provide("databaseUrl", url.toString());
+  project.provide("adminDatabaseUrl", ADMIN_URL);
+  project.provide("redisUrl", REDIS_URL);
+  project.provide("redisPrefix", prefix);
+  project.provide("azuritePort", azurite.port);
+}
+
+export async function teardown() {
+  await azurite?.stop();
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
