@@ -1,6 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships both CJS and .mjs; Node (and so Pothos, yoga) loads the CJS build, Vite
+    // would pick the .mjs one for our own files: two copies break instanceof checks.
+    alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
+  },
   test: {
     globalSetup: ["tests/setup/global-setup.ts"],
     include: ["tests/**/*.test.ts"],
