@@ -4,6 +4,8 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createServices, type OwnedServices } from "./services.js";
 import { startHttpServer, type RunningServer } from "./http/server.js";
+import { startWorkers, type RunningWorkers } from "./jobs/worker.js";
+import { webhookRoutes } from "./jobs/webhooks.js";
 
 export type Role = "all" | "api" | "worker";
 
@@ -19,11 +21,13 @@ export interface AppOptions {
 export interface RunningApp {
   services: OwnedServices;
   http: RunningServer | null;
+  workers: RunningWorkers | null;
   close(): Promise<void>;
 }
 
 export async function startApp({ config, log, role, port, onQuery }: AppOptions): Promise<RunningApp> {
   const runsApi = role === "all" || role === "api";
+  const runsWorkers = role === "all" || role === "worker";
   const services = await createServices({
     config,
     log,
@@ -31,20 +35,21 @@ export async function startApp({ config, log, role, port, onQuery }: AppOptions)
     ...(onQuery ? { onQuery } : {}),
   });
   let http: RunningServer | null = null;
+  let workers: RunningWorkers | null = null;
+  const close = async () => {
+    // Workers first: running steps finish or park while the API still serves webhooks.
+    await workers?.close();
+    await http?.close();
+    await services.close();
+  };
   try {
+    if (runsWorkers) workers = await startWorkers(services);
     if (runsApi) {
-      http = await startHttpServer(services, { host: config.HOST, port: port ?? config.PORT });
+      http = await startHttpServer(services, { host: config.HOST, port: port ?? config.PORT, routes: webhookRoutes(services) });
     }
   } catch (err) {
-    await services.close();
+    await close();
     throw err;
   }
-  return {
-    services,
-    http,
-    close: async () => {
-      await http?.close();
-      await services.close();
-    },
-  };
+  return { services, http, workers, close };
 }

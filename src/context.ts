@@ -3,6 +3,8 @@ import type { Config } from "./config.js";
 import type { PrismaClient } from "./db/client.js";
 import type { Logger } from "./logger.js";
 import type { Redis } from "./redis.js";
+import type { JobQueues } from "./jobs/queues.js";
+import type { EventBus } from "./jobs/events.js";
 import type { BlobStorage } from "./storage/blob-storage.js";
 import type { Loaders } from "./loaders/index.js";
 import { unauthenticated } from "./errors.js";
@@ -15,6 +17,10 @@ export interface Services {
   log: Logger;
   /** General-purpose connection (caches, rate limits, health); BullMQ and pub/sub have their own. */
   redis: Redis;
+  /** Enqueues generation jobs (API mutations, worker chaining, webhooks waking jobs). */
+  jobs: JobQueues;
+  /** Publishes and receives generation events across processes. */
+  events: EventBus;
 }
 
 export interface Viewer {

@@ -7,7 +7,7 @@ import config from "../codegen.js";
 describe("schema.graphql", () => {
   it("is up to date with the Pothos schema (run `npm run codegen` when this fails)", async () => {
     const outputs = await generate({ ...config, silent: true, verbose: false }, false);
-    const printed = outputs.find((o) => o.filename.endsWith("schema.graphql"));
+    const printed = outputs.find((o: { filename: string; content: string }) => o.filename.endsWith("schema.graphql"));
     expect(printed).toBeDefined();
     expect(readFileSync("schema.graphql", "utf8")).toBe(printed!.content);
   });

@@ -12,5 +12,6 @@ import "./video.js";
 import "./query.js";
 import "./auth.js";
 import "./project-mutations.js";
+import "./generation-mutations.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

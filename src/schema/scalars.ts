@@ -20,13 +20,22 @@ builder.scalarType("DateTime", {
   },
 });
 
+function isFileLike(value: unknown): value is File {
+  if (value instanceof File) return true;
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v["name"] === "string" && typeof v["size"] === "number" && typeof v["stream"] === "function";
+}
+
 builder.scalarType("File", {
   description: "A file sent with the GraphQL multipart request spec (multipart/form-data).",
   serialize: () => {
     throw new GraphQLError("File is an input-only scalar");
   },
   parseValue: (value) => {
-    if (!(value instanceof File)) {
+    // yoga's multipart parser hands out @whatwg-node's File ponyfill, not Node's global File,
+    // so recognise a file by its shape rather than by instanceof.
+    if (!isFileLike(value)) {
       throw new GraphQLError("expected a file sent as a multipart upload", { extensions: { code: "BAD_USER_INPUT" } });
     }
     return value;

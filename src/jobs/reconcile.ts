@@ -1,0 +1,41 @@
+// The safety net behind "no row without a job": finds active generations whose job is
+// missing (a crash between commit and enqueue, a lost Redis) or ended without ending the row
+// (a job that stalled too often), and repairs them. Idempotent; every worker runs it.
+import type { Services } from "../context.js";
+import { ACTIVE, KINDS, type AnyRow, type Kind } from "../generations/kinds.js";
+import { jobIdFor } from "./queues.js";
+import { failGeneration } from "./runner.js";
+
+export interface ReconcileResult {
+  enqueued: number;
+  failed: number;
+}
+
+async function activeRows(services: Services, kind: Kind, olderThan: Date): Promise<AnyRow[]> {
+  const where = { status: { in: ACTIVE }, updatedAt: { lt: olderThan } };
+  const take = 500;
+  if (kind === "LYRIC") return services.prisma.lyric.findMany({ where, take });
+  if (kind === "SONG") return services.prisma.song.findMany({ where: { ...where, OR: [{ lyricId: null }, { lyric: { status: "COMPLETED" } }] }, take });
+  return services.prisma.video.findMany({ where: { ...where, OR: [{ songId: null }, { song: { status: "COMPLETED" } }] }, take });
+}
+
+export async function reconcile(services: Services, graceMs = 10_000): Promise<ReconcileResult> {
+  const result: ReconcileResult = { enqueued: 0, failed: 0 };
+  const olderThan = new Date(Date.now() - graceMs);
+  for (const kind of KINDS) {
+    for (const row of await activeRows(services, kind, olderThan)) {
+      const state = await services.jobs.queues[kind].getJobState(jobIdFor(kind, row.id, row.attempt));
+      if (state === "unknown") {
+        await services.jobs.enqueue(kind, row.id, row.attempt);
+        result.enqueued++;
+      } else if (state === "failed" || state === "completed") {
+        const done = await failGeneration(services, kind, row.id, {
+          code: "INTERNAL_ERROR",
+          message: "The job stopped unexpectedly; retry it.",
+        });
+        if (done) result.failed++;
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,84 @@
+// Small transitions every step uses. Each is guarded by the row's status, so a generation
+// cancelled while a step ran is never moved back to PROCESSING or COMPLETED.
+import { nextStage } from "../../generations/chain.js";
+import { transition } from "../../generations/history.js";
+import type { Kind, PatchFor, RowFor } from "../../generations/kinds.js";
+import { projectBlobPrefix } from "../../resolvers/projects.js";
+import type { WorkerDeps } from "../runner.js";
+
+export const blobKeyFor = (projectId: string, kind: "songs" | "videos", id: string, file: string) =>
+  `${projectBlobPrefix(projectId)}${kind}/${id}/${file}`;
+
+/** QUEUED -> PROCESSING (no-op when already PROCESSING after a crash or a wake-up). */
+export async function start<K extends Kind>(deps: WorkerDeps, kind: K, row: RowFor<K>, message: string, progress = 5): Promise<RowFor<K> | null> {
+  if (row.status === "PROCESSING") return row;
+  return transition(deps, {
+    kind,
+    id: row.id,
+    from: ["QUEUED"],
+    data: { status: "PROCESSING", progress, startedAt: new Date() } as PatchFor<K>,
+    message,
+  });
+}
+
+/** Records progress (never backwards) with a short message; also stores extra fields. */
+export async function advance<K extends Kind>(
+  deps: WorkerDeps,
+  kind: K,
+  row: RowFor<K>,
+  progress: number,
+  message: string,
+  data: PatchFor<K> = {} as PatchFor<K>,
+): Promise<RowFor<K> | null> {
+  const next = Math.max(row.progress, Math.min(99, Math.round(progress)));
+  if (next === row.progress && Object.keys(data).length === 0) return row;
+  return transition(deps, { kind, id: row.id, from: ["PROCESSING"], data: { ...data, progress: next } as PatchFor<K>, message });
+}
+
+/** PROCESSING -> COMPLETED, then enqueues the next stage of an ad run waiting for this one. */
+export async function complete<K extends Kind>(deps: WorkerDeps, kind: K, row: RowFor<K>, data: PatchFor<K>, message: string) {
+  let next: Awaited<ReturnType<typeof nextStage>> = null;
+  const done = await transition(deps, {
+    kind,
+    id: row.id,
+    from: ["PROCESSING"],
+    data: { ...data, status: "COMPLETED", progress: 100, finishedAt: new Date(), errorCode: null, errorMessage: null } as PatchFor<K>,
+    message,
+    also: async (tx) => {
+      next = await nextStage(tx, kind, row.id);
+      return [];
+    },
+  });
+  // After commit; if this process dies right here, the reconciler enqueues it.
+  const ready = next as Awaited<ReturnType<typeof nextStage>>;
+  if (done && ready) await deps.jobs.enqueue(ready.kind, ready.id, ready.attempt);
+  return done;
+}
+
+/** Progress reporting for a streamed copy whose size is not known up front: progress
+ *  moves from `from` towards `to` as megabytes arrive, at most one event per second, each
+ *  update chained after the previous one so they stay in order. */
+export function copyReporter<K extends Kind>(deps: WorkerDeps, kind: K, row: RowFor<K>, from: number, to: number, what: string) {
+  let current: RowFor<K> | null = row;
+  let chain: Promise<unknown> = Promise.resolve();
+  let lastAt = 0;
+  return {
+    onProgress(bytes: number) {
+      const now = Date.now();
+      if (now - lastAt < 1000 || !current) return;
+      lastAt = now;
+      const mb = bytes / (1024 * 1024);
+      const pct = from + (to - from) * (1 - 1 / (1 + mb / 8));
+      chain = chain
+        .then(async () => {
+          if (current) current = await advance(deps, kind, current, pct, `Saving the ${what} to storage (${mb.toFixed(1)} MB)`);
+        })
+        .catch((err: unknown) => deps.log.warn({ err }, "could not record copy progress"));
+    },
+    /** Waits for pending updates; returns the latest row (null if it left PROCESSING). */
+    async settle(): Promise<RowFor<K> | null> {
+      await chain;
+      return current;
+    },
+  };
+}

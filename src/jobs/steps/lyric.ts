@@ -1,0 +1,22 @@
+import type { Lyric } from "../../generated/prisma/client.js";
+import { DONE, type Step } from "../runner.js";
+import { advance, complete, start } from "./common.js";
+
+export const lyricStep: Step<"LYRIC"> = async (deps, initial) => {
+  const row: Lyric | null = await start(deps, "LYRIC", initial, "Writing the lyrics", 10);
+  if (!row) return DONE;
+  const project = await deps.prisma.project.findUniqueOrThrow({ where: { id: row.projectId } });
+  const result = await deps.providers.lyrics.generate({
+    storeName: project.storeName,
+    address: project.address ?? "",
+    description: project.description ?? "",
+    language: row.language,
+    ...(row.mood ? { mood: row.mood } : {}),
+    ...(row.style ? { style: row.style } : {}),
+    ...(row.extraPrompt ? { extraPrompt: row.extraPrompt } : {}),
+  });
+  const latest = await advance(deps, "LYRIC", row, 90, "Lyrics written, saving");
+  if (!latest) return DONE;
+  await complete(deps, "LYRIC", latest, { title: result.title, text: result.lyrics, model: result.model }, "Lyrics ready");
+  return DONE;
+};

@@ -1,0 +1,271 @@
+// Starting, retrying and cancelling generations. Each call writes the row(s) as QUEUED with
+// their first event in one transaction, then enqueues. A crash between the two leaves a
+// QUEUED row that the workers' reconciler enqueues (job ids are deterministic, so a second
+// add is a no-op): no row is ever left without a job, and no job exists without its row.
+import { z } from "zod";
+import type { Context, Services } from "../context.js";
+import { requireViewer } from "../context.js";
+import { AppError, ErrorCode, alreadyProcessing, failedPrecondition, notFound } from "../errors.js";
+import { Prisma } from "../db/client.js";
+import { appendEvent, transition } from "../generations/history.js";
+import { endLaterStages, laterStages, UPSTREAM_CANCELLED, UPSTREAM_FAILED } from "../generations/chain.js";
+import { ACTIVE, findRow, KIND_LABEL, RETRYABLE_FROM, updateRow, type AnyRow, type Kind, type Tx } from "../generations/kinds.js";
+import type { GenerationEventMessage } from "../jobs/events.js";
+import { findOwnedProject } from "./projects.js";
+import { decodeId, fromGlobalId } from "./ids.js";
+import { parseInput } from "./validate.js";
+
+type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .nullish()
+    .transform((v) => v || null);
+
+export const GenerateLyricInput = z
+  .object({ mood: optionalText(100), style: optionalText(200), extraPrompt: optionalText(1000) })
+  .nullish()
+  .transform((v) => v ?? { mood: null, style: null, extraPrompt: null });
+
+export const GenerateSongInput = z
+  .object({ style: optionalText(200), title: optionalText(80) })
+  .nullish()
+  .transform((v) => v ?? { style: null, title: null });
+
+const TemplateId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,100}$/, "must be a template id (letters, digits, - and _)")
+  .nullish()
+  .transform((v) => v || null);
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+}
+
+const busy = (kind: Kind) =>
+  alreadyProcessing(`a ${KIND_LABEL[kind]} generation is already queued or running for this project; wait for it or cancel it`);
+
+async function publishAll(services: Services, events: GenerationEventMessage[]) {
+  for (const e of events) services.events.publish(e);
+}
+
+/** Creates rows and events in one transaction; a second active run of a stage is refused by
+ *  the database's partial unique index, which is what makes concurrent calls safe. */
+async function createQueued<T>(services: Services, kind: Kind, write: (tx: Tx) => Promise<{ result: T; events: GenerationEventMessage[] }>) {
+  try {
+    const { result, events } = await services.prisma.$transaction(write);
+    await publishAll(services, events);
+    return result;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw busy(kind);
+    throw err;
+  }
+}
+
+const queuedEvent = (tx: Tx, projectId: string, kind: Kind, generationId: string, message: string) =>
+  appendEvent(tx, { projectId, kind, generationId, status: "QUEUED", progress: 0, message });
+
+async function enqueueOrLog(services: Services, kind: Kind, id: string, attempt: number) {
+  try {
+    await services.jobs.enqueue(kind, id, attempt);
+  } catch (err) {
+    // The row is durable; the reconciler will enqueue it once Redis is reachable again.
+    services.log.error({ err, kind, id }, "could not enqueue generation job; the reconciler will retry");
+  }
+}
+
+export async function generateLyric(ctx: Ctx, projectGlobalId: string, rawInput: unknown) {
+  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+  const input = parseInput(GenerateLyricInput, rawInput);
+  const lyric = await createQueued(ctx.services, "LYRIC", async (tx) => {
+    const row = await tx.lyric.create({ data: { projectId: project.id, language: project.language, ...input } });
+    return { result: row, events: [await queuedEvent(tx, project.id, "LYRIC", row.id, "Waiting to write the lyrics")] };
+  });
+  await enqueueOrLog(ctx.services, "LYRIC", lyric.id, lyric.attempt);
+  return lyric;
+}
+
+async function completedLyric(ctx: Ctx, projectId: string, lyricGlobalId: string | null | undefined) {
+  if (lyricGlobalId) {
+    const id = decodeId(lyricGlobalId, "Lyric", "lyricId");
+    const lyric = await ctx.services.prisma.lyric.findFirst({ where: { id, projectId } });
+    if (!lyric) throw notFound("lyric");
+    if (lyric.status !== "COMPLETED") throw failedPrecondition(`that lyric is ${lyric.status}; a song needs COMPLETED lyrics`);
+    return lyric;
+  }
+  const lyric = await ctx.services.prisma.lyric.findFirst({
+    where: { projectId, status: "COMPLETED" },
+    orderBy: [{ finishedAt: "desc" }, { createdAt: "desc" }],
+  });
+  if (!lyric) throw failedPrecondition("this project has no completed lyrics yet: run generateLyric first");
+  return lyric;
+}
+
+export async function generateSong(ctx: Ctx, projectGlobalId: string, lyricGlobalId: string | null | undefined, rawInput: unknown) {
+  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+  const input = parseInput(GenerateSongInput, rawInput);
+  const lyric = await completedLyric(ctx, project.id, lyricGlobalId);
+  const song = await createQueued(ctx.services, "SONG", async (tx) => {
+    const row = await tx.song.create({
+      data: { projectId: project.id, lyricId: lyric.id, style: input.style, title: input.title ?? lyric.title },
+    });
+    return { result: row, events: [await queuedEvent(tx, project.id, "SONG", row.id, "Waiting to compose the song")] };
+  });
+  await enqueueOrLog(ctx.services, "SONG", song.id, song.attempt);
+  return song;
+}
+
+async function requirePhotos(ctx: Ctx, projectId: string) {
+  const photos = await ctx.services.prisma.projectImage.count({ where: { projectId } });
+  if (photos === 0) throw failedPrecondition("this project has no photos: upload at least one with uploadProjectImages");
+}
+
+export async function generateVideo(
+  ctx: Ctx,
+  projectGlobalId: string,
+  songGlobalId: string | null | undefined,
+  rawTemplateId: unknown,
+) {
+  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+  const templateId = parseInput(TemplateId, rawTemplateId, "templateId");
+  await requirePhotos(ctx, project.id);
+  let song;
+  if (songGlobalId) {
+    const id = decodeId(songGlobalId, "Song", "songId");
+    song = await ctx.services.prisma.song.findFirst({ where: { id, projectId: project.id } });
+    if (!song) throw notFound("song");
+    if (song.status !== "COMPLETED") throw failedPrecondition(`that song is ${song.status}; a video needs a COMPLETED song`);
+  } else {
+    song = await ctx.services.prisma.song.findFirst({
+      where: { projectId: project.id, status: "COMPLETED" },
+      orderBy: [{ finishedAt: "desc" }, { createdAt: "desc" }],
+    });
+    if (!song) throw failedPrecondition("this project has no completed song yet: run generateSong first");
+  }
+  const video = await createQueued(ctx.services, "VIDEO", async (tx) => {
+    const row = await tx.video.create({ data: { projectId: project.id, songId: song.id, templateId } });
+    return { result: row, events: [await queuedEvent(tx, project.id, "VIDEO", row.id, "Waiting to render the video")] };
+  });
+  await enqueueOrLog(ctx.services, "VIDEO", video.id, video.attempt);
+  return video;
+}
+
+export async function generateAd(ctx: Ctx, projectGlobalId: string, rawTemplateId: unknown = null) {
+  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+  const templateId = parseInput(TemplateId, rawTemplateId, "templateId");
+  await requirePhotos(ctx, project.id);
+  const run = await createQueued(ctx.services, "LYRIC", async (tx) => {
+    const lyric = await tx.lyric.create({ data: { projectId: project.id, language: project.language } });
+    const song = await tx.song.create({ data: { projectId: project.id, lyricId: lyric.id } });
+    const video = await tx.video.create({ data: { projectId: project.id, songId: song.id, templateId } });
+    const adRun = await tx.adRun.create({ data: { projectId: project.id, lyricId: lyric.id, songId: song.id, videoId: video.id } });
+    const events = [
+      await queuedEvent(tx, project.id, "LYRIC", lyric.id, "Waiting to write the lyrics"),
+      await queuedEvent(tx, project.id, "SONG", song.id, "Waiting for the lyrics"),
+      await queuedEvent(tx, project.id, "VIDEO", video.id, "Waiting for the song"),
+    ];
+    return { result: { ...adRun, lyric, song, video }, events };
+  }).catch((err: unknown) => {
+    // Any of the three stages may be the busy one; say which.
+    if (err instanceof AppError && err.code === ErrorCode.ALREADY_PROCESSING) {
+      throw alreadyProcessing("a lyric, song or video generation is already queued or running for this project; wait for it or cancel it");
+    }
+    throw err;
+  });
+  await enqueueOrLog(ctx.services, "LYRIC", run.lyric.id, run.lyric.attempt);
+  return run;
+}
+
+/** Finds a Lyric, Song or Video by global id among the viewer's projects. */
+async function ownedGeneration(ctx: Ctx, globalId: string): Promise<{ kind: Kind; row: AnyRow }> {
+  const viewer = requireViewer(ctx);
+  const { type, id } = fromGlobalId(globalId, ["Lyric", "Song", "Video"] as const, "id");
+  const kind: Kind = type === "Lyric" ? "LYRIC" : type === "Song" ? "SONG" : "VIDEO";
+  const row = await findRow(ctx.services.prisma, kind, id);
+  if (!row) throw notFound(KIND_LABEL[kind]);
+  const owned = await ctx.services.prisma.project.count({ where: { id: row.projectId, ownerId: viewer.id } });
+  if (!owned) throw notFound(KIND_LABEL[kind]);
+  return { kind, row };
+}
+
+/** Whether the stage a row builds on is COMPLETED (or it builds on nothing). */
+async function upstreamStatus(tx: Tx, kind: Kind, row: AnyRow) {
+  if (kind === "SONG" && "lyricId" in row && row.lyricId) return (await tx.lyric.findUnique({ where: { id: row.lyricId } }))?.status;
+  if (kind === "VIDEO" && "songId" in row && row.songId) return (await tx.song.findUnique({ where: { id: row.songId } }))?.status;
+  return kind === "LYRIC" ? "COMPLETED" : undefined;
+}
+
+const RESET = {
+  status: "QUEUED" as const,
+  progress: 0,
+  errorCode: null,
+  errorMessage: null,
+  startedAt: null,
+  finishedAt: null,
+};
+
+function resetFor(kind: Kind) {
+  if (kind === "SONG") return { ...RESET, providerTaskId: null, providerTrackId: null, providerAudioUrl: null, blobKey: null, imageBlobKey: null, size: null, duration: null };
+  if (kind === "VIDEO") return { ...RESET, providerRenderId: null, providerUrl: null, blobKey: null, thumbnailBlobKey: null, size: null, duration: null };
+  return { ...RESET, title: null, text: null };
+}
+
+export async function retryGeneration(ctx: Ctx, globalId: string) {
+  const { kind, row } = await ownedGeneration(ctx, globalId);
+  if (!RETRYABLE_FROM.includes(row.status)) {
+    throw failedPrecondition(`only FAILED or CANCELLED generations can be retried; this one is ${row.status}`);
+  }
+  const toEnqueue: { kind: Kind; id: string; attempt: number }[] = [];
+  const updated = await createQueued(ctx.services, kind, async (tx) => {
+    const upstream = await upstreamStatus(tx, kind, row);
+    if (upstream !== "COMPLETED" && !(upstream && ACTIVE.includes(upstream))) {
+      throw failedPrecondition(
+        kind === "SONG" ? "the lyrics this song builds on did not complete: retry them first" : "the song this video builds on did not complete: retry it first",
+      );
+    }
+    const events: GenerationEventMessage[] = [];
+    const restart = async (k: Kind, r: AnyRow, message: string) => {
+      const ok = await updateRow(tx, k, r.id, RETRYABLE_FROM, { ...resetFor(k), attempt: { increment: 1 } });
+      if (!ok) throw failedPrecondition(`the ${KIND_LABEL[k]} changed meanwhile; reload and try again`);
+      const fresh = (await findRow(tx, k, r.id))!;
+      events.push(await queuedEvent(tx, r.projectId, k, r.id, message));
+      return fresh;
+    };
+    const fresh = await restart(kind, row, `Retrying (attempt ${row.attempt + 1})`);
+    if (upstream === "COMPLETED") toEnqueue.push({ kind, id: fresh.id, attempt: fresh.attempt });
+    // Later stages of the same ad run that ended only because of this one start over too.
+    for (const stage of await laterStages(tx, kind, row.id)) {
+      const later = (await findRow(tx, stage.kind, stage.id))!;
+      if (later.errorCode === UPSTREAM_FAILED || later.errorCode === UPSTREAM_CANCELLED) {
+        await restart(stage.kind, later, `Waiting for the ${KIND_LABEL[kind]}`);
+      }
+    }
+    return { result: fresh, events };
+  });
+  for (const job of toEnqueue) await enqueueOrLog(ctx.services, job.kind, job.id, job.attempt);
+  return updated;
+}
+
+export async function cancelGeneration(ctx: Ctx, globalId: string) {
+  const { kind, row } = await ownedGeneration(ctx, globalId);
+  if (!ACTIVE.includes(row.status)) {
+    throw failedPrecondition(`only QUEUED or PROCESSING generations can be cancelled; this one is ${row.status}`);
+  }
+  const message = "Cancelled by the user";
+  const cancelled = await transition(ctx.services, {
+    kind,
+    id: row.id,
+    from: ACTIVE,
+    data: { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: message, finishedAt: new Date() },
+    message,
+    also: (tx, r) => endLaterStages(tx, kind, r, "CANCELLED", message.toLowerCase()),
+  });
+  if (!cancelled) throw failedPrecondition(`the ${KIND_LABEL[kind]} finished meanwhile; it can no longer be cancelled`);
+  // A waiting or parked job is removed; a running step notices the CANCELLED row and stops.
+  await ctx.services.jobs.discard(kind, row.id, row.attempt).catch((err: unknown) => ctx.services.log.warn({ err }, "could not remove cancelled job"));
+  return cancelled;
+}
