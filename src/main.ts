@@ -52,6 +52,7 @@ async function main() {
   const app = await startApp({ config, log, role });
   stops.unshift(() => app.close());
   if (app.http) log.info(`castad API on ${app.http.url}/graphql (GraphiQL in a browser)`);
+  log.info({ api: Boolean(app.http), workers: Boolean(app.workers) }, "ready");
 
   let stopping = false;
   const shutdown = async (signal: string) => {

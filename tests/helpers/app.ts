@@ -51,11 +51,11 @@ export async function postGraphql<T>(url: string, body: BodyInit, headers: Recor
 }
 
 export async function startTestApi(
-  opts: { env?: Record<string, string>; role?: Role; onQuery?: (sql: string) => void } = {},
+  opts: { env?: Record<string, string>; role?: Role; port?: number; onQuery?: (sql: string) => void } = {},
 ): Promise<TestApi> {
   const config = loadConfig(testEnv(opts.env));
   const log = createLogger(config.LOG_LEVEL);
-  const app = await startApp({ config, log, role: opts.role ?? "api", port: 0, ...(opts.onQuery ? { onQuery: opts.onQuery } : {}) });
+  const app = await startApp({ config, log, role: opts.role ?? "api", port: opts.port ?? 0, ...(opts.onQuery ? { onQuery: opts.onQuery } : {}) });
   const url = app.http!.url;
   return {
     url,
@@ -79,4 +79,18 @@ export async function signUp(api: TestApi, name = "user"): Promise<{ token: stri
   );
   if (!res.data) throw new Error(`signUp failed: ${JSON.stringify(res.errors)}`);
   return { token: res.data.signUp.token, id: res.data.signUp.user.id, email };
+}
+
+/** A port that was free a moment ago (for servers whose URL must be known before they start,
+ *  e.g. the API whose webhook URLs providers call back). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
