@@ -18,6 +18,11 @@ const HTTP_CODES: Record<number, string> = {
   415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
 };
 
+/** Codes yoga gives its own request errors, replaced by ours (by HTTP status) for one vocabulary. */
+const YOGA_CODES = new Set(["BAD_REQUEST", "REQUEST_ENTITY_TOO_LARGE"]);
+/** Extension keys that could carry internals (yoga puts the JSON parser's error in originalError). */
+const INTERNAL_KEYS = ["originalError", "stack", "stacktrace", "exception"];
+
 function rootCause(error: unknown): unknown {
   let current = error;
   while (current instanceof GraphQLError && current.originalError) current = current.originalError;
@@ -34,11 +39,21 @@ export function createMaskError(log: Logger) {
     }
     if (cause instanceof GraphQLError) {
       const code = cause.extensions["code"];
-      if (typeof code === "string") return error instanceof GraphQLError ? error : cause;
-      // Parse, validation and variable-coercion errors from graphql-js, and yoga's HTTP errors.
-      const http = cause.extensions["http"] as { status?: number } | undefined;
-      const derived = (http?.status && HTTP_CODES[http.status]) || ErrorCode.BAD_USER_INPUT;
-      return new GraphQLError(cause.message, { ...where, extensions: { ...cause.extensions, code: derived } });
+      const leaky = INTERNAL_KEYS.some((k) => k in cause.extensions);
+      if (typeof code === "string" && !YOGA_CODES.has(code) && !leaky) return error instanceof GraphQLError ? error : cause;
+      // Parse, validation and variable-coercion errors from graphql-js, and yoga's HTTP errors
+      // (whose codes, e.g. REQUEST_ENTITY_TOO_LARGE, become ours, e.g. PAYLOAD_TOO_LARGE).
+      let http = cause.extensions["http"] as { status?: number } | undefined;
+      // A streamed (chunked) multipart body that crosses maxRequestBodySize reaches us re-wrapped
+      // by yoga's multipart parser as a 400 "invalid multipart data: Request body too large".
+      if (code === "BAD_REQUEST" && /\bRequest body too large$/.test(cause.message)) http = { ...http, status: 413 };
+      const derived =
+        typeof code === "string" && !YOGA_CODES.has(code)
+          ? code
+          : (http?.status && HTTP_CODES[http.status]) || ErrorCode.BAD_USER_INPUT;
+      const extensions: Record<string, unknown> = { ...cause.extensions, ...(http ? { http } : {}), code: derived };
+      for (const k of INTERNAL_KEYS) delete extensions[k];
+      return new GraphQLError(cause.message, { ...where, extensions });
     }
     log.error({ err: cause, path: located?.path?.join(".") }, scrubSecrets(`unexpected error: ${String((cause as Error)?.message ?? cause)}`));
     return new GraphQLError(message, { ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });

@@ -73,6 +73,11 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
   const wss = new WebSocketServer({ server, path: "/graphql" });
   const ws = useServer(
     {
+      // A WebSocket without a valid token is refused at connection time (close code 4403).
+      onConnect: async (ctx) => {
+        const context = await contextFromAuthorization(services, ctx.connectionParams?.["authorization"]);
+        return context.viewer !== null;
+      },
       execute: (args) => (args.rootValue as { execute: typeof execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof subscribe }).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
@@ -98,6 +103,7 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
       },
     },
     wss,
+    services.config.SUBSCRIPTION_KEEPALIVE_MS,
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -3,9 +3,8 @@
 // only after all blobs exist. Any failure removes the blobs this call wrote.
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Context } from "../context.js";
-import { AppError, ErrorCode } from "../errors.js";
+import { AppError, ErrorCode, notFound } from "../errors.js";
 import { findOwnedProject, projectBlobPrefix } from "./projects.js";
 
 type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
@@ -20,6 +19,44 @@ export function sniffImageType(head: Uint8Array): ImageType | null {
   const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
   if (head.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
   return null;
+}
+
+/** The first `n` bytes of a file. Reads from stream() because the File that yoga's multipart
+ *  parser hands out (the @whatwg-node ponyfill) does not implement slice(). */
+async function readHead(file: File, n: number): Promise<Uint8Array> {
+  const reader = (file.stream() as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < n) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, n);
+}
+
+/** A Node stream of a file's bytes. Read through getReader() rather than Readable.fromWeb,
+ *  which rejects the ponyfill ReadableStream of yoga's File. */
+function fileReadable(file: File): Readable {
+  const reader = (file.stream() as ReadableStream<Uint8Array>).getReader();
+  return Readable.from(
+    (async function* () {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+    })(),
+  );
 }
 
 const EXTENSION: Record<ImageType, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
@@ -50,7 +87,7 @@ export async function uploadProjectImages(ctx: Ctx, projectGlobalId: string, fil
         { field, limit: config.UPLOAD_MAX_FILE_BYTES },
       );
     }
-    const type = sniffImageType(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+    const type = sniffImageType(await readHead(file, 16));
     if (!type) {
       throw new AppError(
         ErrorCode.UNSUPPORTED_MEDIA_TYPE,
@@ -68,7 +105,7 @@ export async function uploadProjectImages(ctx: Ctx, projectGlobalId: string, fil
       const id = randomUUID();
       const blobKey = `${projectBlobPrefix(project.id)}images/${id}.${EXTENSION[type]}`;
       written.push(blobKey);
-      const size = await storage.upload(blobKey, Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>), {
+      const size = await storage.upload(blobKey, fileReadable(file), {
         contentType: type,
         maxBytes: config.UPLOAD_MAX_FILE_BYTES,
       });
@@ -76,7 +113,9 @@ export async function uploadProjectImages(ctx: Ctx, projectGlobalId: string, fil
     }
     return await prisma.$transaction(async (tx) => {
       // Lock the project row so concurrent uploads get consecutive, unique orders.
-      await tx.$executeRaw`SELECT 1 FROM projects WHERE id = ${project.id}::uuid FOR UPDATE`;
+      const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM projects WHERE id = ${project.id}::uuid FOR UPDATE`;
+      // Deleted while the files were being stored: a plain NOT_FOUND, not a foreign-key error.
+      if (locked.length === 0) throw notFound("project");
       const last = await tx.projectImage.aggregate({ where: { projectId: project.id }, _max: { order: true } });
       const start = (last._max.order ?? -1) + 1;
       await tx.projectImage.createMany({

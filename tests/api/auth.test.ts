@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueToken } from "../../src/auth/tokens.js";
+import { startTestApi, type TestApi } from "../helpers/app.js";
+import { checked, expectError, ok, rowId } from "../helpers/gql.js";
+
+let api: TestApi;
+beforeAll(async () => {
+  api = checked(await startTestApi());
+});
+afterAll(() => api?.close());
+
+const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id email name } } }`;
+const SIGN_IN = `mutation($input: SignInInput!) { signIn(input: $input) { token user { id email } } }`;
+const PROJECTS = `{ projects(first: 5) { edges { node { id } } } }`;
+
+type AuthData = { token: string; user: { id: string; email: string; name?: string | null } };
+const uniqueEmail = (tag: string) => `${tag}-${randomBytes(4).toString("hex")}@Example.COM`;
+const PASSWORD = "correct horse battery";
+
+describe("signUp / signIn", () => {
+  it("signs up, stores a scrypt hash (not the password), and the token identifies the user", async () => {
+    const email = uniqueEmail("new");
+    const res = await api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email: `  ${email} `, password: PASSWORD, name: " Kim " } });
+    const { token, user } = ok(res).signUp;
+    expect(user.email).toBe(email.toLowerCase());
+    expect(user.name).toBe("Kim");
+    expect(token.split(".")).toHaveLength(3);
+
+    const row = await api.app.services.prisma.user.findUniqueOrThrow({ where: { id: rowId(user.id) } });
+    expect(row.email).toBe(email.toLowerCase());
+    expect(row.passwordHash).not.toBe(PASSWORD);
+    expect(row.passwordHash).not.toContain(PASSWORD);
+    expect(row.passwordHash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+
+    const viewer = ok(await api.gql<{ viewer: { id: string; email: string } }>(`{ viewer { id email } }`, {}, token));
+    expect(viewer.viewer).toEqual({ id: user.id, email: email.toLowerCase() });
+  });
+
+  it("signs in with the right password (email matched case-insensitively)", async () => {
+    const email = uniqueEmail("signin");
+    const up = ok(await api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email, password: PASSWORD } })).signUp;
+    const res = await api.gql<{ signIn: AuthData }>(SIGN_IN, { input: { email: email.toUpperCase(), password: PASSWORD } });
+    const { token, user } = ok(res).signIn;
+    expect(user.id).toBe(up.user.id);
+    const viewer = ok(await api.gql<{ viewer: { id: string } }>(`{ viewer { id } }`, {}, token));
+    expect(viewer.viewer.id).toBe(up.user.id);
+  });
+
+  it("rejects a wrong password and an unknown email alike with UNAUTHENTICATED", async () => {
+    const email = uniqueEmail("wrong");
+    ok(await api.gql(SIGN_UP, { input: { email, password: PASSWORD } }));
+    const wrong = await api.gql(SIGN_IN, { input: { email, password: "not the password" } });
+    expectError(wrong, "UNAUTHENTICATED");
+    expect(wrong.data).toBeNull();
+    const unknown = await api.gql(SIGN_IN, { input: { email: uniqueEmail("nobody"), password: PASSWORD } });
+    expectError(unknown, "UNAUTHENTICATED");
+    expect(unknown.errors![0]!.message).toBe(wrong.errors![0]!.message);
+  });
+
+  it("refuses a duplicate email, whatever its case, naming input.email", async () => {
+    const email = uniqueEmail("dup");
+    ok(await api.gql(SIGN_UP, { input: { email, password: PASSWORD } }));
+    const again = await api.gql(SIGN_UP, { input: { email: email.toLowerCase(), password: "another password" } });
+    expectError(again, "BAD_USER_INPUT", "input.email");
+    const count = await api.app.services.prisma.user.count({ where: { email: email.toLowerCase() } });
+    expect(count).toBe(1);
+  });
+
+  it("two simultaneous sign-ups with one email: exactly one wins, the other names input.email", async () => {
+    const email = uniqueEmail("race");
+    const results = await Promise.all([
+      api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email, password: PASSWORD } }),
+      api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email: email.toUpperCase(), password: PASSWORD } }),
+    ]);
+    expect(results.filter((r) => r.data?.signUp).length).toBe(1);
+    expectError(results.find((r) => r.errors)!, "BAD_USER_INPUT", "input.email");
+  });
+
+  it("validates the input, naming the field", async () => {
+    expectError(await api.gql(SIGN_UP, { input: { email: uniqueEmail("short"), password: "1234567" } }), "BAD_USER_INPUT", "input.password");
+    expectError(
+      await api.gql(SIGN_UP, { input: { email: uniqueEmail("long"), password: "x".repeat(201) } }),
+      "BAD_USER_INPUT",
+      "input.password",
+    );
+    expectError(await api.gql(SIGN_UP, { input: { email: "not-an-email", password: PASSWORD } }), "BAD_USER_INPUT", "input.email");
+    expectError(await api.gql(SIGN_IN, { input: { email: uniqueEmail("x"), password: "" } }), "BAD_USER_INPUT", "input.password");
+  });
+});
+
+describe("bearer tokens", () => {
+  let userId: string;
+  beforeAll(async () => {
+    const res = ok(await api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email: uniqueEmail("tok"), password: PASSWORD } }));
+    userId = rowId(res.signUp.user.id);
+  });
+
+  it("viewer is null without a token; a protected query is UNAUTHENTICATED", async () => {
+    const viewer = ok(await api.gql<{ viewer: unknown }>(`{ viewer { id } }`));
+    expect(viewer.viewer).toBeNull();
+    expectError(await api.gql(PROJECTS), "UNAUTHENTICATED");
+  });
+
+  it("an expired token is UNAUTHENTICATED and says so", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(userId)
+      .setIssuer("castad")
+      .setAudience("castad-api")
+      .setIssuedAt(now - 3600)
+      .setExpirationTime(now - 60)
+      .sign(new TextEncoder().encode(api.config.jwtSecret));
+    const res = await api.gql(PROJECTS, {}, expired);
+    expectError(res, "UNAUTHENTICATED");
+    expect(res.errors![0]!.message).toMatch(/expired/);
+
+    // issueToken with a zero lifetime produces a token that is already expired.
+    const instant = await issueToken({ jwtSecret: api.config.jwtSecret, JWT_TTL_SECONDS: 0 }, userId);
+    expectError(await api.gql(PROJECTS, {}, instant), "UNAUTHENTICATED");
+    // ...while the same user with a normal lifetime gets through.
+    const fresh = await issueToken(api.config, userId);
+    expect(ok(await api.gql<{ projects: { edges: unknown[] } }>(PROJECTS, {}, fresh)).projects.edges).toEqual([]);
+  });
+
+  it("garbage, foreign-secret and malformed headers are UNAUTHENTICATED", async () => {
+    expectError(await api.gql(PROJECTS, {}, "garbage"), "UNAUTHENTICATED");
+    expectError(await api.gql(PROJECTS, {}, "a.b.c"), "UNAUTHENTICATED");
+    const foreign = await issueToken({ jwtSecret: "some-other-secret-that-is-long-enough", JWT_TTL_SECONDS: 60 }, userId);
+    const res = await api.gql(PROJECTS, {}, foreign);
+    expectError(res, "UNAUTHENTICATED");
+    expect(res.errors![0]!.message).toMatch(/not valid/);
+    // An Authorization header that is not "Bearer <token>" is not silently treated as anonymous.
+    const basic = await fetch(`${api.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Basic dXNlcjpwYXNz" },
+      body: JSON.stringify({ query: PROJECTS }),
+    });
+    const body = (await basic.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+  });
+});

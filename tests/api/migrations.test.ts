@@ -1,0 +1,102 @@
+// The offline migration runner against fresh databases: idempotent, safe to run concurrently,
+// and refusing a migration that was edited after it was applied.
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readdir, rm, appendFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { defaultMigrationsDir, ensureDatabase, migrate, MigrationError } from "../../src/db/migrate.js";
+
+const created: string[] = [];
+
+async function freshDatabase(): Promise<string> {
+  const name = `castad_test_mig_${randomBytes(4).toString("hex")}`;
+  const url = new URL(inject("adminDatabaseUrl"));
+  url.pathname = `/${name}`;
+  created.push(name);
+  expect(await ensureDatabase(url.toString())).toBe(true);
+  expect(await ensureDatabase(url.toString())).toBe(false);
+  return url.toString();
+}
+
+async function migrationRows(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ migration_name: string; finished_at: Date | null; applied_steps_count: number }>(
+      `SELECT migration_name, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+  await admin.connect();
+  try {
+    for (const name of created) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+});
+
+const migrationNames = async () =>
+  (await readdir(defaultMigrationsDir(), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+
+describe("migrate()", () => {
+  it("applies everything once, then nothing; a changed checksum is refused", async () => {
+    const url = await freshDatabase();
+    const names = await migrationNames();
+    expect(names.length).toBeGreaterThan(0);
+
+    const first = await migrate(url, defaultMigrationsDir());
+    expect(first).toEqual({ applied: names, alreadyApplied: [] });
+    const second = await migrate(url, defaultMigrationsDir());
+    expect(second).toEqual({ applied: [], alreadyApplied: names });
+
+    const rows = await migrationRows(url);
+    expect(rows.map((r) => r.migration_name)).toEqual(names);
+    expect(rows.every((r) => r.finished_at !== null && r.applied_steps_count === 1)).toBe(true);
+
+    // The schema is really there.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows: tables } = await client.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+      );
+      expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["users", "projects", "project_images", "songs", "videos"]));
+    } finally {
+      await client.end();
+    }
+
+    // Edit an applied migration (in a copy): the runner refuses and changes nothing.
+    const dir = await mkdtemp(join(tmpdir(), "castad-mig-"));
+    try {
+      await cp(defaultMigrationsDir(), dir, { recursive: true });
+      await appendFile(join(dir, names[0]!, "migration.sql"), "\n-- edited after it was applied\n");
+      const refused = migrate(url, dir);
+      await expect(refused).rejects.toBeInstanceOf(MigrationError);
+      await expect(refused).rejects.toThrow(/checksum/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(await migrationRows(url)).toEqual(rows);
+  });
+
+  it("two concurrent runs apply each migration exactly once", async () => {
+    const url = await freshDatabase();
+    const names = await migrationNames();
+    const results = await Promise.all([migrate(url, defaultMigrationsDir()), migrate(url, defaultMigrationsDir())]);
+    expect([...results[0].applied, ...results[1].applied].sort()).toEqual(names);
+    for (const r of results) expect([...r.applied, ...r.alreadyApplied].sort()).toEqual(names);
+    const rows = await migrationRows(url);
+    expect(rows.map((r) => r.migration_name)).toEqual(names);
+  });
+});
