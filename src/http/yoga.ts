@@ -28,6 +28,9 @@ export function createYogaServer(services: Services): Yoga {
       warn: (...args) => services.log.warn(args.map(String).join(" ")),
       error: (...args) => services.log.error(args.map(String).join(" ")),
     },
-    context: ({ request }) => contextFromAuthorization(services, request.headers.get("authorization") ?? undefined),
+    // HTTP and SSE requests authenticate by header; graphql-ws subscriptions arrive with their
+    // context already built from connectionParams (see server.ts).
+    context: (initial) =>
+      "services" in initial ? (initial as unknown as Context) : contextFromAuthorization(services, initial.request.headers.get("authorization") ?? undefined),
   });
 }

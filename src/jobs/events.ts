@@ -1,9 +1,10 @@
 // Generation events travel from whichever process changed a row (API or worker) to every
-// API instance over Redis pub/sub, through yoga's pub/sub with the Redis event target.
-import { createPubSub, type PubSub } from "graphql-yoga";
-import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+// API instance over Redis pub/sub. One subscriber connection per process serves all
+// listeners, with per-channel reference counts, and `listen` resolves only once Redis has
+// confirmed the SUBSCRIBE — the replay/live hand-over of subscriptions relies on that.
+// (yoga's Redis event target does not expose that confirmation, hence this small bus.)
 import type { Config } from "../config.js";
-import { createRedis, redisKey } from "../redis.js";
+import { createRedis, redisKey, type Redis } from "../redis.js";
 import type { GenerationKind, GenerationStatus } from "../generated/prisma/enums.js";
 
 /** What is published for each stored GenerationEvent (JSON-safe). */
@@ -18,27 +19,151 @@ export interface GenerationEventMessage {
   at: string;
 }
 
-type Topics = Record<string, [GenerationEventMessage]>;
+/** Put in a listener's queue instead of events once it fell too far behind. */
+export const OVERFLOW = Symbol("overflow");
+/** What `next()` gives once the listener is closed (also to a call already waiting). */
+export const CLOSED = Symbol("closed");
+export type Delivery = GenerationEventMessage | typeof OVERFLOW | typeof CLOSED;
 
-export interface EventBus {
-  publish(event: GenerationEventMessage): void;
-  subscribe(projectId: string): AsyncIterable<GenerationEventMessage>;
+export interface EventListener extends AsyncIterable<Delivery> {
+  next(): Promise<Delivery>;
+  /** Stops delivery; a pending `next()` resolves with CLOSED. */
   close(): Promise<void>;
 }
 
+export interface EventBus {
+  publish(event: GenerationEventMessage): void;
+  /** Starts receiving a project's events; at most `maxBuffer` wait unread (then OVERFLOW). */
+  listen(projectId: string, maxBuffer: number): Promise<EventListener>;
+  /** Open listeners and subscribed channels in this process (for hygiene checks). */
+  stats(): { listeners: number; channels: number };
+  close(): Promise<void>;
+}
+
+class BufferedListener implements EventListener {
+  private queue: Delivery[] = [];
+  private waiting: ((d: Delivery) => void) | null = null;
+  private overflowed = false;
+  closed = false;
+
+  constructor(
+    private readonly maxBuffer: number,
+    private readonly onClose: (l: BufferedListener) => Promise<void>,
+  ) {}
+
+  push(event: GenerationEventMessage) {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      return resolve(event);
+    }
+    if (this.overflowed) return;
+    if (this.queue.length >= this.maxBuffer) {
+      // A slow consumer: drop what is buffered and let it catch up from the database.
+      this.queue = [OVERFLOW];
+      this.overflowed = true;
+      return;
+    }
+    this.queue.push(event);
+  }
+
+  next(): Promise<Delivery> {
+    if (this.closed) return Promise.resolve(CLOSED);
+    const head = this.queue.shift();
+    if (head !== undefined) {
+      if (head === OVERFLOW) this.overflowed = false;
+      return Promise.resolve(head);
+    }
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.(CLOSED);
+    await this.onClose(this);
+  }
+
+  async *[Symbol.asyncIterator]() {
+    try {
+      for (;;) {
+        const d = await this.next();
+        if (d === CLOSED) return;
+        yield d;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+}
+
 export function createEventBus(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX">): EventBus {
-  const publishClient = createRedis(config, "castad-events-pub");
-  const subscribeClient = createRedis(config, "castad-events-sub");
-  const pubsub: PubSub<Topics> = createPubSub<Topics>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+  const publisher: Redis = createRedis(config, "castad-events-pub");
+  const subscriber: Redis = createRedis(config, "castad-events-sub");
+  const channels = new Map<string, Set<BufferedListener>>();
+  const pending = new Map<string, Promise<unknown>>();
+  const channel = (projectId: string) => redisKey(config, "generation-events", projectId);
+
+  subscriber.on("message", (ch: string, raw: string) => {
+    const listeners = channels.get(ch);
+    if (!listeners?.size) return;
+    let event: GenerationEventMessage;
+    try {
+      event = JSON.parse(raw) as GenerationEventMessage;
+    } catch {
+      return;
+    }
+    for (const l of listeners) l.push(event);
   });
-  const topic = (projectId: string) => redisKey(config, "generation-events", projectId);
+
   return {
-    publish: (event) => pubsub.publish(topic(event.projectId), event),
-    subscribe: (projectId) => pubsub.subscribe(topic(projectId)),
+    publish: (event) => {
+      publisher.publish(channel(event.projectId), JSON.stringify(event)).catch(() => {
+        // Subscribers recover from a lost publish: the next event reveals the gap and they
+        // read it from the database.
+      });
+    },
+    listen: async (projectId, maxBuffer) => {
+      const ch = channel(projectId);
+      const listener: BufferedListener = new BufferedListener(Math.max(1, maxBuffer), async (l) => {
+        const set = channels.get(ch);
+        set?.delete(l);
+        if (set && set.size === 0) {
+          channels.delete(ch);
+          await pending.get(ch);
+          if (!channels.has(ch)) await subscriber.unsubscribe(ch).catch(() => {});
+        }
+      });
+      let set = channels.get(ch);
+      if (!set) channels.set(ch, (set = new Set()));
+      set.add(listener);
+      // Every listener waits for the (shared) confirmation of its channel's SUBSCRIBE.
+      let confirm = pending.get(ch);
+      if (!confirm || set.size === 1) {
+        confirm = subscriber.subscribe(ch);
+        pending.set(ch, confirm);
+      }
+      try {
+        await confirm;
+      } catch (err) {
+        await listener.close();
+        throw err;
+      }
+      return listener;
+    },
+    stats: () => ({
+      listeners: [...channels.values()].reduce((n, s) => n + s.size, 0),
+      channels: channels.size,
+    }),
     close: async () => {
-      publishClient.disconnect();
-      subscribeClient.disconnect();
+      for (const set of channels.values()) for (const l of set) l.closed = true;
+      channels.clear();
+      publisher.disconnect();
+      subscriber.disconnect();
     },
   };
 }

@@ -13,5 +13,6 @@ import "./query.js";
 import "./auth.js";
 import "./project-mutations.js";
 import "./generation-mutations.js";
+import "./generation-event.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

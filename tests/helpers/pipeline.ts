@@ -2,7 +2,7 @@
 // or separate processes) wired to it, plus helpers that wait for generation events.
 import { Readable } from "node:stream";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/server.js";
-import type { GenerationEventMessage } from "../../src/jobs/events.js";
+import { CLOSED, OVERFLOW, type GenerationEventMessage } from "../../src/jobs/events.js";
 import { freePort, signUp, startTestApi, type TestApi } from "./app.js";
 import type { Role } from "../../src/app.js";
 
@@ -101,20 +101,18 @@ export async function projectWithPhotos(stack: Stack, opts: { photos?: number; s
 }
 
 /** Collects the project's events from the event bus (the same stream subscriptions use). */
-export function watchEvents(stack: Stack, projectRowId: string) {
+export async function watchEvents(stack: Stack, projectRowId: string) {
   const events: GenerationEventMessage[] = [];
   const waiters: { pred: (e: GenerationEventMessage) => boolean; resolve: (e: GenerationEventMessage) => void }[] = [];
-  const iterator = stack.api.app.services.events.subscribe(projectRowId)[Symbol.asyncIterator]();
-  let stopped = false;
+  const listener = await stack.api.app.services.events.listen(projectRowId, 100_000);
   void (async () => {
-    while (!stopped) {
-      const next = await iterator.next();
-      if (next.done) break;
-      events.push(next.value);
+    for await (const next of listener) {
+      if (next === OVERFLOW || next === CLOSED) continue;
+      events.push(next);
       for (const w of [...waiters]) {
-        if (w.pred(next.value)) {
+        if (w.pred(next)) {
           waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(next.value);
+          w.resolve(next);
         }
       }
     }
@@ -127,10 +125,7 @@ export function watchEvents(stack: Stack, projectRowId: string) {
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve) => waiters.push({ pred, resolve }));
     },
-    async stop() {
-      stopped = true;
-      await iterator.return?.();
-    },
+    stop: () => listener.close(),
   };
 }
 

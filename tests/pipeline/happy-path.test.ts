@@ -12,7 +12,7 @@ const AD = `mutation($p: ID!) { generateAd(projectId: $p) { lyric { id status } 
 describe("generateAd", () => {
   it("runs lyric -> song -> video to COMPLETED with downloadable blobs", async () => {
     const { user, projectId, rowId } = await projectWithPhotos(stack);
-    const watch = watchEvents(stack, rowId);
+    const watch = await watchEvents(stack, rowId);
     const res = await stack.api.gql<{ generateAd: { lyric: { id: string; status: string }; video: { id: string } } }>(AD, { p: projectId }, user.token);
     expect(res.errors).toBeUndefined();
     expect(res.data!.generateAd.lyric.status).toBe("QUEUED");

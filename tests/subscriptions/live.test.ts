@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signUp } from "../helpers/app.js";
+import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
+import { sequences, subscribeSse, subscribeWs, wsClient } from "../helpers/subscriptions.js";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack?.close());
+
+const AD = `mutation($p: ID!) { generateAd(projectId: $p) { video { id } } }`;
+const consecutive = (seqs: number[]) => seqs.map((_, i) => seqs[0]! + i);
+
+async function storedSequences(rowId: string) {
+  const rows = await stack.api.app.services.prisma.generationEvent.findMany({ where: { projectId: rowId }, orderBy: { sequence: "asc" } });
+  return rows.map((r) => r.sequence);
+}
+
+describe("generationUpdated", () => {
+  it("streams a whole generateAd run in order over WebSocket", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack);
+    const client = wsClient(stack.api.url, user.token);
+    const sub = subscribeWs(client, projectId);
+    // The subscription is live once the server answered the (empty) snapshot: wait for the
+    // first event of the run instead of sleeping.
+    await stack.api.gql(AD, { p: projectId }, user.token);
+    const done = await sub.until((e) => e.kind === "VIDEO" && e.status === "COMPLETED");
+    expect(done.generation.status).toBe("COMPLETED");
+    sub.dispose();
+    await client.dispose();
+    const seqs = sequences(sub.events);
+    expect(seqs).toEqual(consecutive(seqs));
+    expect(seqs).toEqual(await storedSequences(rowId));
+    const kinds = new Set(sub.events.map((e) => e.kind));
+    expect(kinds).toEqual(new Set(["LYRIC", "SONG", "VIDEO"]));
+    expect(sub.events.some((e) => e.kind === "SONG" && e.status === "PROCESSING" && e.progress > 10 && e.progress < 100)).toBe(true);
+  });
+
+  it("streams the same run over SSE", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack);
+    const sub = subscribeSse(stack.api.url, user.token, projectId);
+    // SSE has no acknowledgement: wait until the server holds the listener.
+    await waitFor(() => stack.api.app.services.events.stats().listeners > 0);
+    await stack.api.gql(AD, { p: projectId }, user.token);
+    await sub.until((e) => e.kind === "VIDEO" && e.status === "COMPLETED");
+    sub.dispose();
+    const seqs = sequences(sub.events);
+    expect(seqs).toEqual(await storedSequences(rowId));
+  });
+
+  it("replays exactly the missed events after a reconnect with `after`", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack);
+    const client = wsClient(stack.api.url, user.token);
+    const first = subscribeWs(client, projectId);
+    await stack.api.gql(AD, { p: projectId }, user.token);
+    const cut = await first.until((e) => e.kind === "SONG" && e.status === "PROCESSING");
+    first.dispose();
+    const lastSeen = first.events[first.events.length - 1]!.sequence;
+    // Let the run finish while disconnected.
+    const listener = await stack.api.app.services.events.listen(rowId, 10_000);
+    const stored = await storedSequences(rowId);
+    if (!(await isVideoDone(rowId))) {
+      for await (const d of listener) if (typeof d !== "symbol" && d.kind === "VIDEO" && d.status === "COMPLETED") break;
+    }
+    await listener.close();
+    const all = await storedSequences(rowId);
+    expect(all.length).toBeGreaterThanOrEqual(stored.length);
+    const second = subscribeWs(client, projectId, lastSeen);
+    const head = all[all.length - 1]!;
+    await second.until((e) => e.sequence === head);
+    second.dispose();
+    await client.dispose();
+    expect(cut.sequence).toBeLessThanOrEqual(lastSeen);
+    expect(sequences(second.events)).toEqual(all.filter((s) => s > lastSeen));
+  });
+
+  it("without `after` starts with the current state of the latest generations", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack);
+    const client = wsClient(stack.api.url, user.token);
+    const live = subscribeWs(client, projectId);
+    await stack.api.gql(AD, { p: projectId }, user.token);
+    await live.until((e) => e.kind === "VIDEO" && e.status === "COMPLETED");
+    live.dispose();
+    const late = subscribeWs(client, projectId);
+    await late.until((e) => e.kind === "VIDEO");
+    await waitFor(() => late.events.length >= 3);
+    late.dispose();
+    await client.dispose();
+    expect(late.events.map((e) => `${e.kind}:${e.status}`)).toEqual(["LYRIC:COMPLETED", "SONG:COMPLETED", "VIDEO:COMPLETED"]);
+    const all = await storedSequences(rowId);
+    expect(late.events[2]!.sequence).toBe(all[all.length - 1]);
+  });
+
+  it("refuses connections without a valid token and never leaks another user's events", async () => {
+    const anonymous = wsClient(stack.api.url, null);
+    const refused = subscribeWs(anonymous, "UHJvamVjdDox");
+    const err = (await refused.failed) as { code?: number };
+    expect(err.code).toBe(4403);
+    await anonymous.dispose();
+
+    const bad = wsClient(stack.api.url, "not-a-token");
+    expect(((await subscribeWs(bad, "UHJvamVjdDox").failed) as { code?: number }).code).toBe(4403);
+    await bad.dispose();
+
+    const { projectId } = await projectWithPhotos(stack, { photos: 0 });
+    const other = await signUp(stack.api, "other");
+    const client = wsClient(stack.api.url, other.token);
+    const sub = subscribeWs(client, projectId);
+    const errors = (await sub.failed) as { extensions?: { code?: string } }[];
+    expect(errors[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(sub.events).toEqual([]);
+    await client.dispose();
+
+    const sse = subscribeSse(stack.api.url, "garbage", projectId);
+    const sseErrors = (await sse.failed) as { extensions?: { code?: string } }[];
+    expect(sseErrors[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    sse.dispose();
+  });
+
+  it("releases every listener after 1,000 subscribe/unsubscribe cycles", async () => {
+    const { user, projectId } = await projectWithPhotos(stack, { photos: 0 });
+    const client = wsClient(stack.api.url, user.token);
+    const bus = stack.api.app.services.events;
+    const before = bus.stats();
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let round = 0; round < 10; round++) {
+      const subs = Array.from({ length: 100 }, () => subscribeWs(client, projectId));
+      await waitFor(() => bus.stats().listeners >= before.listeners + 100).catch((e: unknown) => {
+        throw new Error(`${String(e)}: ${JSON.stringify(bus.stats())} errors=${JSON.stringify(subs.flatMap((s) => s.errors)).slice(0, 500)}`);
+      });
+      for (const s of subs) s.dispose();
+      await waitFor(() => bus.stats().listeners === before.listeners).catch((e: unknown) => {
+        throw new Error(`${String(e)} after dispose: ${JSON.stringify(bus.stats())} before=${JSON.stringify(before)}`);
+      });
+    }
+    await client.dispose();
+    expect(bus.stats()).toEqual(before);
+    const channel = `${stack.api.config.REDIS_PREFIX}:generation-events:${Buffer.from(projectId, "base64").toString().split(":")[1]}`;
+    const [, subscribers] = (await stack.api.app.services.redis.pubsub("NUMSUB", channel)) as [string, number];
+    expect(Number(subscribers)).toBe(0);
+    console.log(`heap after 1000 cycles: ${((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024).toFixed(1)} MB over baseline`);
+  });
+});
+
+async function isVideoDone(rowId: string) {
+  const v = await stack.api.app.services.prisma.video.findFirst({ where: { projectId: rowId } });
+  return v?.status === "COMPLETED";
+}
+
+/** Waits for a condition on server-side state that has no event to await (yields to I/O). */
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setImmediate(r));
+  }
+}
