@@ -26,6 +26,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** `authorization` from graphql-ws connectionParams, in any letter case (GraphiQL sends its
+ *  header editor's keys as they were typed, e.g. "Authorization"). */
+function authorizationParam(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (!params) return undefined;
+  const key = Object.keys(params).find((k) => k.toLowerCase() === "authorization");
+  return key ? params[key] : undefined;
+}
+
 function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
@@ -75,7 +83,7 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
     {
       // A WebSocket without a valid token is refused at connection time (close code 4403).
       onConnect: async (ctx) => {
-        const context = await contextFromAuthorization(services, ctx.connectionParams?.["authorization"]);
+        const context = await contextFromAuthorization(services, authorizationParam(ctx.connectionParams));
         return context.viewer !== null;
       },
       execute: (args) => (args.rootValue as { execute: typeof execute }).execute(args),
@@ -93,7 +101,7 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
           document: parse(params.query),
           variableValues: params.variables,
           contextValue: await contextFactory({
-            ...(await contextFromAuthorization(services, ctx.connectionParams?.["authorization"])),
+            ...(await contextFromAuthorization(services, authorizationParam(ctx.connectionParams))),
           }),
           rootValue: { execute, subscribe },
         };

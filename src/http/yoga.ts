@@ -15,7 +15,9 @@ export function createYogaServer(services: Services): Yoga {
     landingPage: false,
     graphiql: {
       title: "castad",
-      subscriptionsProtocol: "WS",
+      // SSE carries GraphiQL's headers (the bearer token) as they are; WebSocket clients
+      // send the token in connectionParams instead.
+      subscriptionsProtocol: "SSE",
       defaultQuery: "# Sign up or in, then set the header: { \"Authorization\": \"Bearer <token>\" }\nquery { viewer { id email } }\n",
     },
     // Uploads are buffered by the request parser: cap the whole body at what the per-file

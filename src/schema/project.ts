@@ -15,6 +15,9 @@ export const ProjectRef = builder.prismaNode("Project", {
     language: t.expose("language", { type: LanguageEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    lastEventSequence: t.exposeInt("eventSequence", {
+      description: "Sequence of the project's latest generation event: subscribe with `after` set to it to get only what follows.",
+    }),
     images: t.relation("images", { query: { orderBy: { order: "asc" } } }),
     lyrics: t.relation("lyrics", { query: { orderBy: [{ createdAt: "desc" }, { id: "desc" }] } }),
     songs: t.relation("songs", { query: { orderBy: [{ createdAt: "desc" }, { id: "desc" }] } }),
