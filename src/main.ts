@@ -19,6 +19,24 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL).child({ role });
   const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    for (const stop of stops) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, "error during shutdown");
+      }
+    }
+    log.info("stopped");
+    process.exit(0);
+  };
+  // Registered first, so a signal during start-up also stops what has started so far.
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 
   // Local helpers only for the one-command run; split deployments point at real services.
   let azurite: AzuriteHandle | undefined;
@@ -51,26 +69,9 @@ async function main() {
 
   const app = await startApp({ config, log, role });
   stops.unshift(() => app.close());
+  if (stopping) return;
   if (app.http) log.info(`castad API on ${app.http.url}/graphql (GraphiQL in a browser)`);
   log.info({ api: Boolean(app.http), workers: Boolean(app.workers) }, "ready");
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    for (const stop of stops) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err }, "error during shutdown");
-      }
-    }
-    log.info("stopped");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
 main().catch((err: unknown) => {

@@ -57,6 +57,8 @@ export interface TransitionInput<K extends Kind> {
   id: string;
   /** The change happens only while the row is in one of these statuses. */
   from: Status[];
+  /** ...and only while the row is on this attempt (workers always pass the attempt they run). */
+  attempt?: number;
   data: PatchFor<K>;
   message: string | null;
   /** More writes that must commit with this change (e.g. ending later stages of a chain). */
@@ -67,7 +69,7 @@ export interface TransitionInput<K extends Kind> {
  *  row, or null when the row had already left `from` (e.g. cancelled meanwhile). */
 export async function transition<K extends Kind>(deps: HistoryDeps, input: TransitionInput<K>): Promise<RowFor<K> | null> {
   const result = await deps.prisma.$transaction(async (tx) => {
-    if (!(await updateRow(tx, input.kind, input.id, input.from, input.data))) return null;
+    if (!(await updateRow(tx, input.kind, input.id, input.from, input.data, input.attempt))) return null;
     const row = (await findRow(tx, input.kind, input.id))!;
     const events = [
       await appendEvent(tx, {

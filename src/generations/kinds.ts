@@ -32,9 +32,17 @@ export async function findRow<K extends Kind>(db: Tx, kind: K, id: string): Prom
   }
 }
 
-/** Conditional update: only when the row is still in one of `from`. Returns whether it was. */
-export async function updateRow<K extends Kind>(db: Tx, kind: K, id: string, from: Status[], data: PatchFor<K>): Promise<boolean> {
-  const where = { id, status: { in: from } };
+/** Conditional update: only when the row is still in one of `from` (and, when given, still on
+ *  `attempt`, so a superseded attempt's job can never touch the fresh one). Returns whether it was. */
+export async function updateRow<K extends Kind>(
+  db: Tx,
+  kind: K,
+  id: string,
+  from: Status[],
+  data: PatchFor<K>,
+  attempt?: number,
+): Promise<boolean> {
+  const where = { id, status: { in: from }, ...(attempt !== undefined ? { attempt } : {}) };
   switch (kind) {
     case "LYRIC":
       return (await db.lyric.updateMany({ where, data: data as Prisma.LyricUpdateManyMutationInput })).count === 1;

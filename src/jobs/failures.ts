@@ -35,5 +35,6 @@ export function describeFailure(err: unknown): FailureInfo {
   if (err instanceof BlobTooLargeError) {
     return { code: "MEDIA_TOO_LARGE", message: "The generated file is larger than we can store.", retryable: false };
   }
-  return { code: "INTERNAL_ERROR", message: "Something went wrong on our side; it will be retried.", retryable: true };
+  // Also the final message once the attempts are used up: it must not promise another try.
+  return { code: "INTERNAL_ERROR", message: "Something went wrong on our side.", retryable: true };
 }

@@ -29,10 +29,13 @@ export async function reconcile(services: Services, graceMs = 10_000): Promise<R
         await services.jobs.enqueue(kind, row.id, row.attempt);
         result.enqueued++;
       } else if (state === "failed" || state === "completed") {
-        const done = await failGeneration(services, kind, row.id, {
-          code: "INTERNAL_ERROR",
-          message: "The job stopped unexpectedly; retry it.",
-        });
+        const done = await failGeneration(
+          services,
+          kind,
+          row.id,
+          { code: "INTERNAL_ERROR", message: "The job stopped unexpectedly; retry it." },
+          row.attempt,
+        );
         if (done) result.failed++;
       }
     }

@@ -58,7 +58,12 @@ function handler(services: Services, kind: "SONG" | "VIDEO"): RouteHandler {
       services.log.warn({ kind }, "webhook with a missing or wrong signature refused");
       return reply(res, 401, { error: "invalid signature" });
     }
-    const body = await readJson(req);
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch {
+      return reply(res, 413, { error: "body too large" });
+    }
     // The provider's own id in the body must match the task we are waiting for; a callback
     // of an earlier attempt (retried since) must not wake the current one.
     let providerId: string | null = null;

@@ -15,7 +15,9 @@ import { videoStep } from "./steps/video.js";
 
 export interface RunningWorkers {
   workers: Record<Kind, Worker<GenerationJobData>>;
-  reconcileNow(): ReturnType<typeof reconcile>;
+  /** One reconcile pass now. Unlike the periodic sweep it does not wait for a grace period:
+   *  adding a job twice is a no-op, so repairing a row that was just written is harmless. */
+  reconcileNow(graceMs?: number): ReturnType<typeof reconcile>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,10 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
       // A crashed worker's job is picked up again after the lock expires; allow a couple of
       // crashes before BullMQ gives up on it (the reconciler then marks the row FAILED).
       maxStalledCount: 3,
+      // How soon a job of a killed worker is taken over: its lock expires after lockDuration
+      // and the stalled check runs every stalledInterval.
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: Math.max(1_000, Math.floor(config.WORKER_LOCK_MS / 2)),
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => {
           const retryAfter = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
@@ -53,7 +59,7 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
         if ((await job.getState()) !== "failed") return;
         const row = await findRow(services.prisma, kind, job.data.generationId);
         if (row && ACTIVE.includes(row.status) && row.attempt === job.data.attempt) {
-          await failGeneration(services, kind, row.id, { code: "INTERNAL_ERROR", message: "The job stopped unexpectedly; retry it." });
+          await failGeneration(services, kind, row.id, { code: "INTERNAL_ERROR", message: "The job stopped unexpectedly; retry it." }, job.data.attempt);
         }
       })().catch((e: unknown) => log.error({ err: e, jobId: job.id, reason: err.message }, "could not record a failed job"));
     });
@@ -63,8 +69,9 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
   const workers = { LYRIC: make("LYRIC", lyricStep), SONG: make("SONG", songStep), VIDEO: make("VIDEO", videoStep) };
   await Promise.all(Object.values(workers).map((w) => w.waitUntilReady()));
 
+  let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () =>
-    reconcile(services)
+    (sweeping = reconcile(services)
       .then((r) => {
         if (r.enqueued || r.failed) log.info(r, "reconciled generations with their jobs");
         return r;
@@ -72,17 +79,19 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
       .catch((err: unknown) => {
         log.error({ err }, "reconcile failed");
         return { enqueued: 0, failed: 0 };
-      });
+      }));
   void sweep();
   const timer = setInterval(() => void sweep(), config.RECONCILE_INTERVAL_MS);
   timer.unref();
 
   return {
     workers,
-    reconcileNow: () => reconcile(services),
+    reconcileNow: (graceMs = 0) => reconcile(services, graceMs),
     close: async () => {
       clearInterval(timer);
       await Promise.all(Object.values(workers).map((w) => w.close()));
+      // A sweep still running would otherwise meet a closed database pool.
+      await sweeping;
       await providers.close();
       connection.disconnect();
     },

@@ -57,7 +57,10 @@ async function publishAll(services: Services, events: GenerationEventMessage[]) 
  *  the database's partial unique index, which is what makes concurrent calls safe. */
 async function createQueued<T>(services: Services, kind: Kind, write: (tx: Tx) => Promise<{ result: T; events: GenerationEventMessage[] }>) {
   try {
-    const { result, events } = await services.prisma.$transaction(write);
+    // Concurrent calls for one project queue up on the partial unique index while holding a
+    // pooled connection; the others must be allowed to wait for one (the default 2 s is short
+    // under a burst) so that they end as ALREADY_PROCESSING, not as a pool timeout.
+    const { result, events } = await services.prisma.$transaction(write, { maxWait: 10_000 });
     await publishAll(services, events);
     return result;
   } catch (err) {
@@ -266,6 +269,6 @@ export async function cancelGeneration(ctx: Ctx, globalId: string) {
   });
   if (!cancelled) throw failedPrecondition(`the ${KIND_LABEL[kind]} finished meanwhile; it can no longer be cancelled`);
   // A waiting or parked job is removed; a running step notices the CANCELLED row and stops.
-  await ctx.services.jobs.discard(kind, row.id, row.attempt).catch((err: unknown) => ctx.services.log.warn({ err }, "could not remove cancelled job"));
+  await ctx.services.jobs.discard(kind, row.id, cancelled.attempt).catch((err: unknown) => ctx.services.log.warn({ err }, "could not remove cancelled job"));
   return cancelled;
 }

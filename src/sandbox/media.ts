@@ -9,7 +9,7 @@
  *   creatomate/<renderId>-snapshot.jpg snapshot (published at succeeded)
  * Always available (handy for tests and local runs):
  *   samples/photo-<n>.png[?w=&h=]      generated photo (default 640x360)
- *   samples/song.wav[?seconds=]        generated melody (default 8 s)
+ *   samples/song.wav[?seconds=|?bytes=] generated melody (default 8 s; bytes up to 2 GB, streamed)
  *   samples/broken.png                 bytes that are not an image (to make renders fail)
  */
 import { createReadStream } from "node:fs";
@@ -17,7 +17,7 @@ import type { ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { makePng } from "./png.js";
-import { wavSpecForSeconds, wavStream, wavTotalBytes, type WavSpec } from "./wav.js";
+import { wavSpecForSeconds, wavSpecForTotalBytes, wavStream, wavTotalBytes, type WavSpec } from "./wav.js";
 import { sendJson } from "./http.js";
 
 export type MediaEntry =
@@ -68,6 +68,8 @@ function sampleEntry(path: string, q: URLSearchParams): MediaEntry | undefined {
     return { kind: "buffer", contentType: "image/png", data };
   }
   if (path === "samples/song.wav") {
+    const bytes = Number(q.get("bytes"));
+    if (Number.isFinite(bytes) && bytes > 0) return { kind: "wav", spec: wavSpecForTotalBytes(7, Math.min(bytes, 2 * 1024 ** 3)) };
     const seconds = Math.min(600, Math.max(0.1, Number(q.get("seconds") ?? "8") || 8));
     return { kind: "wav", spec: wavSpecForSeconds(7, seconds) };
   }

@@ -39,7 +39,8 @@ class ByteCounter extends Transform {
   }
 }
 
-const BLOCK_SIZE = 4 * 1024 * 1024;
+// Memory per upload is about (concurrency + 1) blocks, whatever the file size.
+const BLOCK_SIZE = 2 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 2;
 
 export class BlobStorage {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { download, isFinal, projectWithPhotos, startStack, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { download, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { startIsolatedStack } from "../helpers/pipeline-tools.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startIsolatedStack();
 });
 afterAll(() => stack?.close());
 

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp } from "../helpers/app.js";
-import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
+import { projectWithPhotos, type Stack } from "../helpers/pipeline.js";
+import { startIsolatedStack } from "../helpers/pipeline-tools.js";
 import { sequences, subscribeSse, subscribeWs, wsClient } from "../helpers/subscriptions.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startIsolatedStack();
 });
 afterAll(() => stack?.close());
 

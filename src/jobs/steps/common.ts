@@ -16,6 +16,7 @@ export async function start<K extends Kind>(deps: WorkerDeps, kind: K, row: RowF
     kind,
     id: row.id,
     from: ["QUEUED"],
+    attempt: row.attempt,
     data: { status: "PROCESSING", progress, startedAt: new Date() } as PatchFor<K>,
     message,
   });
@@ -32,7 +33,7 @@ export async function advance<K extends Kind>(
 ): Promise<RowFor<K> | null> {
   const next = Math.max(row.progress, Math.min(99, Math.round(progress)));
   if (next === row.progress && Object.keys(data).length === 0) return row;
-  return transition(deps, { kind, id: row.id, from: ["PROCESSING"], data: { ...data, progress: next } as PatchFor<K>, message });
+  return transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt: row.attempt, data: { ...data, progress: next } as PatchFor<K>, message });
 }
 
 /** PROCESSING -> COMPLETED, then enqueues the next stage of an ad run waiting for this one. */
@@ -42,6 +43,7 @@ export async function complete<K extends Kind>(deps: WorkerDeps, kind: K, row: R
     kind,
     id: row.id,
     from: ["PROCESSING"],
+    attempt: row.attempt,
     data: { ...data, status: "COMPLETED", progress: 100, finishedAt: new Date(), errorCode: null, errorMessage: null } as PatchFor<K>,
     message,
     also: async (tx) => {
