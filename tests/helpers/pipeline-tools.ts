@@ -82,8 +82,18 @@ export interface WorkerProcess {
 /** Starts `src/main.ts --role=worker` against the stack's database, Redis, storage and sandbox
  *  and resolves once it has logged `ready`. */
 export async function spawnWorker(stack: Stack, env: Record<string, string> = {}, opts: { readyTimeoutMs?: number } = {}): Promise<WorkerProcess> {
+  return spawnCastad(stack, "worker", env, opts);
+}
+
+/** Like spawnWorker, for any role (e.g. a second API instance: give it PORT). */
+export async function spawnCastad(
+  stack: Stack,
+  role: "api" | "worker",
+  env: Record<string, string> = {},
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<WorkerProcess> {
   const cfg = stack.api.config;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role=worker"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", `--role=${role}`], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -124,7 +134,7 @@ export async function spawnWorker(stack: Stack, env: Record<string, string> = {}
     onLine = (line) => {
       if (line.includes('"msg":"ready"')) resolve();
     };
-    void exited.then((code) => reject(new Error(`worker exited (${code}) before it was ready:\n${lines.join("\n")}`)));
+    void exited.then((code) => reject(new Error(`${role} exited (${code}) before it was ready:\n${lines.join("\n")}`)));
   });
   const timeoutMs = opts.readyTimeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
@@ -132,7 +142,7 @@ export async function spawnWorker(stack: Stack, env: Record<string, string> = {}
     await Promise.race([
       ready,
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms:\n${lines.join("\n")}`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`${role} not ready within ${timeoutMs} ms:\n${lines.join("\n")}`)), timeoutMs);
       }),
     ]);
   } catch (err) {
