@@ -34,3 +34,13 @@ export const NOBODY = "00000000-0000-0000-0000-000000000000";
 
 /** The id to look up for a node, or NOBODY when it is not even a uuid. */
 export const nodeRowId = (id: string) => (isUuid(id) ? id.toLowerCase() : NOBODY);
+
+/** Node lookup filter for rows that belong to a project: only the viewer's are found. */
+export const inViewerProject = (id: string, viewer: { id: string } | null) => ({
+  id: nodeRowId(id),
+  project: { ownerId: viewer?.id ?? NOBODY },
+});
+
+/** A browser-openable link for an optional blob (null while there is none). */
+export const blobUrl = (storage: { readUrl(key: string): Promise<string> }, key: string | null) =>
+  key ? storage.readUrl(key) : null;

@@ -1,13 +1,11 @@
-import { NOBODY, nodeRowId } from "../resolvers/ids.js";
+import { inViewerProject } from "../resolvers/ids.js";
 import { builder } from "./builder.js";
 import { LanguageEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
 
 export const LyricRef = builder.prismaNode("Lyric", {
   id: { field: "id" },
-  findUnique: (id, ctx) => ({
-    id: nodeRowId(id), project: { ownerId: ctx.viewer?.id ?? NOBODY },
-  }),
+  findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
   fields: (t) => ({

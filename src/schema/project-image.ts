@@ -1,11 +1,9 @@
-import { NOBODY, nodeRowId } from "../resolvers/ids.js";
+import { inViewerProject } from "../resolvers/ids.js";
 import { builder } from "./builder.js";
 
 builder.prismaNode("ProjectImage", {
   id: { field: "id" },
-  findUnique: (id, ctx) => ({
-    id: nodeRowId(id), project: { ownerId: ctx.viewer?.id ?? NOBODY },
-  }),
+  findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   fields: (t) => ({
     url: t.string({

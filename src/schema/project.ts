@@ -4,9 +4,8 @@ import { LanguageEnum } from "./enums.js";
 
 export const ProjectRef = builder.prismaNode("Project", {
   id: { field: "id" },
-  findUnique: (id, ctx) => ({
-    id: nodeRowId(id), ownerId: ctx.viewer?.id ?? NOBODY,
-  }),
+  // Only the viewer's own projects are found, also through node(id).
+  findUnique: (id, ctx) => ({ id: nodeRowId(id), ownerId: ctx.viewer?.id ?? NOBODY }),
   nullable: true,
   fields: (t) => ({
     storeName: t.exposeString("storeName"),

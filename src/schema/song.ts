@@ -1,13 +1,11 @@
-import { NOBODY, nodeRowId } from "../resolvers/ids.js";
+import { blobUrl, inViewerProject } from "../resolvers/ids.js";
 import { builder } from "./builder.js";
 import { GenerationRef } from "./generation.js";
 import { LyricRef } from "./lyric.js";
 
 export const SongRef = builder.prismaNode("Song", {
   id: { field: "id" },
-  findUnique: (id, ctx) => ({
-    id: nodeRowId(id), project: { ownerId: ctx.viewer?.id ?? NOBODY },
-  }),
+  findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
   fields: (t) => ({
@@ -22,11 +20,11 @@ export const SongRef = builder.prismaNode("Song", {
     audioUrl: t.string({
       nullable: true,
       description: "The song in our storage; null until the song is COMPLETED.",
-      resolve: (song, _args, ctx) => (song.blobKey ? ctx.services.storage.readUrl(song.blobKey) : null),
+      resolve: (song, _args, ctx) => blobUrl(ctx.services.storage, song.blobKey),
     }),
     coverImageUrl: t.string({
       nullable: true,
-      resolve: (song, _args, ctx) => (song.imageBlobKey ? ctx.services.storage.readUrl(song.imageBlobKey) : null),
+      resolve: (song, _args, ctx) => blobUrl(ctx.services.storage, song.imageBlobKey),
     }),
   }),
 });

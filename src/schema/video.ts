@@ -1,13 +1,11 @@
-import { NOBODY, nodeRowId } from "../resolvers/ids.js";
+import { blobUrl, inViewerProject } from "../resolvers/ids.js";
 import { builder } from "./builder.js";
 import { GenerationRef } from "./generation.js";
 import { SongRef } from "./song.js";
 
 export const VideoRef = builder.prismaNode("Video", {
   id: { field: "id" },
-  findUnique: (id, ctx) => ({
-    id: nodeRowId(id), project: { ownerId: ctx.viewer?.id ?? NOBODY },
-  }),
+  findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
   fields: (t) => ({
@@ -23,11 +21,11 @@ export const VideoRef = builder.prismaNode("Video", {
     videoUrl: t.string({
       nullable: true,
       description: "The video in our storage; null until the video is COMPLETED.",
-      resolve: (video, _args, ctx) => (video.blobKey ? ctx.services.storage.readUrl(video.blobKey) : null),
+      resolve: (video, _args, ctx) => blobUrl(ctx.services.storage, video.blobKey),
     }),
     thumbnailUrl: t.string({
       nullable: true,
-      resolve: (video, _args, ctx) => (video.thumbnailBlobKey ? ctx.services.storage.readUrl(video.thumbnailBlobKey) : null),
+      resolve: (video, _args, ctx) => blobUrl(ctx.services.storage, video.thumbnailBlobKey),
     }),
   }),
 });
