@@ -1,4 +1,5 @@
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { Context, Services } from "../context.js";
 import { schema } from "../schema/index.js";
 import { contextFromAuthorization } from "./context.js";
@@ -13,6 +14,8 @@ export function createYogaServer(services: Services): Yoga {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // GraphiQL bundled with the server instead of loaded from a CDN: it works offline too.
+    renderGraphiQL,
     graphiql: {
       title: "castad",
       // SSE carries GraphiQL's headers (the bearer token) as they are; WebSocket clients
