@@ -41,6 +41,7 @@ const schema = z
 
     JWT_SECRET: optionalString,
     JWT_TTL_SECONDS: int(7 * 24 * 3600),
+    SIGNIN_ATTEMPTS_PER_15MIN: int(10),
 
     AZURE_STORAGE_CONNECTION_STRING: optionalString,
     AZURE_STORAGE_CONTAINER: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/).default("castad"),
@@ -51,6 +52,8 @@ const schema = z
     AZURITE_PORT: int(10000),
     AZURITE_LOCATION: z.string().default(".data/azurite"),
     AZURITE_IN_MEMORY: bool(false),
+
+    QUERY_MAX_DEPTH: int(10),
 
     UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024),
     UPLOAD_MAX_FILES: int(10),

@@ -4,6 +4,7 @@ import type { Context, Services } from "../context.js";
 import { schema } from "../schema/index.js";
 import { contextFromAuthorization } from "./context.js";
 import { createMaskError } from "./errors.js";
+import { useMaxDepth } from "./depth-limit.js";
 
 export type ServerContext = Record<string, unknown>;
 export type Yoga = YogaServerInstance<ServerContext, Context>;
@@ -26,6 +27,7 @@ export function createYogaServer(services: Services): Yoga {
     // Uploads are buffered by the request parser: cap the whole body at what the per-file
     // and per-call limits allow (plus form overhead). Each file is then checked in the resolver.
     maxRequestBodySize: config.UPLOAD_MAX_FILES * config.UPLOAD_MAX_FILE_BYTES + 1024 * 1024,
+    plugins: [useMaxDepth(config.QUERY_MAX_DEPTH)],
     maskedErrors: { maskError: createMaskError(services.log), errorMessage: "Unexpected error." },
     logging: {
       debug: (...args) => services.log.debug(args.map(String).join(" ")),

@@ -59,6 +59,24 @@ describe("signUp / signIn", () => {
     expect(unknown.errors![0]!.message).toBe(wrong.errors![0]!.message);
   });
 
+  it("limits sign-in attempts per email: RATE_LIMITED after the limit, other emails unaffected", async () => {
+    const limited = await startTestApi({ env: { SIGNIN_ATTEMPTS_PER_15MIN: "3" } });
+    try {
+      const email = uniqueEmail("guessed");
+      ok(await limited.gql(SIGN_UP, { input: { email, password: PASSWORD } }));
+      for (let i = 0; i < 3; i++) expectError(await limited.gql(SIGN_IN, { input: { email, password: `guess ${i}` } }), "UNAUTHENTICATED");
+      // Even the right password is refused now: guessing stops being worth it.
+      const blocked = await limited.gql(SIGN_IN, { input: { email: email.toUpperCase(), password: PASSWORD } });
+      expectError(blocked, "RATE_LIMITED");
+      expect(blocked.errors![0]!.extensions!["retryAfterSeconds"]).toBeGreaterThan(0);
+      const other = uniqueEmail("other");
+      ok(await limited.gql(SIGN_UP, { input: { email: other, password: PASSWORD } }));
+      ok(await limited.gql(SIGN_IN, { input: { email: other, password: PASSWORD } }));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("refuses a duplicate email, whatever its case, naming input.email", async () => {
     const email = uniqueEmail("dup");
     ok(await api.gql(SIGN_UP, { input: { email, password: PASSWORD } }));
