@@ -30,6 +30,8 @@ const schema = z
     HOST: z.string().default("0.0.0.0"),
     PORT: int(4000),
     PUBLIC_URL: optionalString,
+    /** Comma-separated origins allowed to call the API from a browser; "*" = any. */
+    CORS_ORIGINS: z.string().default("*"),
 
     DATABASE_URL: z.string().default("postgresql://postgres@127.0.0.1:5432/castad"),
     DB_POOL_API: int(10),

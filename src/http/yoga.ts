@@ -28,6 +28,11 @@ export function createYogaServer(services: Services): Yoga {
     // and per-call limits allow (plus form overhead). Each file is then checked in the resolver.
     maxRequestBodySize: config.UPLOAD_MAX_FILES * config.UPLOAD_MAX_FILE_BYTES + 1024 * 1024,
     plugins: [useMaxDepth(config.QUERY_MAX_DEPTH)],
+    cors: {
+      origin: config.CORS_ORIGINS === "*" ? "*" : config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+      credentials: false,
+      allowedHeaders: ["authorization", "content-type", "graphql-require-preflight", "x-graphql-client-name"],
+    },
     maskedErrors: { maskError: createMaskError(services.log), errorMessage: "Unexpected error." },
     logging: {
       debug: (...args) => services.log.debug(args.map(String).join(" ")),

@@ -2,15 +2,15 @@
 // cancelled while a step ran is never moved back to PROCESSING or COMPLETED.
 import { nextStage } from "../../generations/chain.js";
 import { transition } from "../../generations/history.js";
-import type { Kind, PatchFor, RowFor } from "../../generations/kinds.js";
+import { findRow, type Kind, type PatchFor, type RowFor } from "../../generations/kinds.js";
 import { projectBlobPrefix } from "../../resolvers/projects.js";
-import type { WorkerDeps } from "../runner.js";
+import type { Services } from "../../context.js";
 
 export const blobKeyFor = (projectId: string, kind: "songs" | "videos", id: string, file: string) =>
   `${projectBlobPrefix(projectId)}${kind}/${id}/${file}`;
 
 /** QUEUED -> PROCESSING (no-op when already PROCESSING after a crash or a wake-up). */
-export async function start<K extends Kind>(deps: WorkerDeps, kind: K, row: RowFor<K>, message: string, progress = 5): Promise<RowFor<K> | null> {
+export async function start<K extends Kind>(deps: Services, kind: K, row: RowFor<K>, message: string, progress = 5): Promise<RowFor<K> | null> {
   if (row.status === "PROCESSING") return row;
   return transition(deps, {
     kind,
@@ -24,7 +24,7 @@ export async function start<K extends Kind>(deps: WorkerDeps, kind: K, row: RowF
 
 /** Records progress (never backwards) with a short message; also stores extra fields. */
 export async function advance<K extends Kind>(
-  deps: WorkerDeps,
+  deps: Services,
   kind: K,
   row: RowFor<K>,
   progress: number,
@@ -36,8 +36,17 @@ export async function advance<K extends Kind>(
   return transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt: row.attempt, data: { ...data, progress: next } as PatchFor<K>, message });
 }
 
-/** PROCESSING -> COMPLETED, then enqueues the next stage of an ad run waiting for this one. */
-export async function complete<K extends Kind>(deps: WorkerDeps, kind: K, row: RowFor<K>, data: PatchFor<K>, message: string) {
+/** PROCESSING -> COMPLETED, then enqueues the next stage of an ad run waiting for this one.
+ *  When the generation was cancelled or deleted while its files were being copied, the files
+ *  this attempt wrote (`blobKeys`) are removed instead of left behind. */
+export async function complete<K extends Kind>(
+  deps: Services,
+  kind: K,
+  row: RowFor<K>,
+  data: PatchFor<K>,
+  message: string,
+  blobKeys: (string | null)[] = [],
+) {
   let next: Awaited<ReturnType<typeof nextStage>> = null;
   const done = await transition(deps, {
     kind,
@@ -54,13 +63,22 @@ export async function complete<K extends Kind>(deps: WorkerDeps, kind: K, row: R
   // After commit; if this process dies right here, the reconciler enqueues it.
   const ready = next as Awaited<ReturnType<typeof nextStage>>;
   if (done && ready) await deps.jobs.enqueue(ready.kind, ready.id, ready.attempt);
+  if (!done) {
+    const now = await findRow(deps.prisma, kind, row.id);
+    // A newer attempt writes the same keys: its files are not ours to remove.
+    if (!now || (now.attempt === row.attempt && now.status !== "COMPLETED")) {
+      await Promise.all(
+        blobKeys.filter((k): k is string => Boolean(k)).map((k) => deps.storage.delete(k).catch(() => undefined)),
+      );
+    }
+  }
   return done;
 }
 
 /** Progress reporting for a streamed copy whose size is not known up front: progress
  *  moves from `from` towards `to` as megabytes arrive, at most one event per second, each
  *  update chained after the previous one so they stay in order. */
-export function copyReporter<K extends Kind>(deps: WorkerDeps, kind: K, row: RowFor<K>, from: number, to: number, what: string) {
+export function copyReporter<K extends Kind>(deps: Services, kind: K, row: RowFor<K>, from: number, to: number, what: string) {
   let current: RowFor<K> | null = row;
   let chain: Promise<unknown> = Promise.resolve();
   let lastAt = 0;

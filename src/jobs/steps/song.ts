@@ -92,6 +92,7 @@ export const songStep: Step<"SONG"> = async (deps, initial, job) => {
       providerAudioUrl: track.audioUrl,
     },
     "Song ready",
+    [audioKey, imageKey],
   );
   return DONE;
 };

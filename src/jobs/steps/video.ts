@@ -114,6 +114,7 @@ export const videoStep: Step<"VIDEO"> = async (deps, initial, job) => {
       height: render.height,
     },
     "Video ready",
+    [videoKey, thumbKey],
   );
   return DONE;
 };
