@@ -4,6 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Context } from "../context.js";
+import { requireViewer } from "../context.js";
+import { decodeId, toGlobalId } from "./ids.js";
 import { AppError, ErrorCode, notFound } from "../errors.js";
 import { findOwnedProject, projectBlobPrefix } from "./projects.js";
 
@@ -131,4 +133,18 @@ export async function uploadProjectImages(ctx: Ctx, projectGlobalId: string, fil
     );
     throw err;
   }
+}
+
+/** Removes one photo of the viewer's project (row first, then its blob); returns its id. */
+export async function deleteProjectImage(ctx: Ctx, imageGlobalId: string): Promise<string> {
+  const viewer = requireViewer(ctx);
+  const id = decodeId(imageGlobalId, "ProjectImage", "id");
+  const image = await ctx.services.prisma.projectImage.findFirst({ where: { id, project: { ownerId: viewer.id } } });
+  if (!image) throw notFound("image");
+  const { count } = await ctx.services.prisma.projectImage.deleteMany({ where: { id } });
+  if (count === 0) throw notFound("image");
+  await ctx.services.storage
+    .delete(image.blobKey)
+    .catch((err: unknown) => ctx.services.log.warn({ err, key: image.blobKey }, "could not delete an image blob"));
+  return toGlobalId("ProjectImage", id);
 }

@@ -1,4 +1,4 @@
-import { uploadProjectImages } from "../resolvers/images.js";
+import { deleteProjectImage, uploadProjectImages } from "../resolvers/images.js";
 import { createProject, deleteProject, updateProject } from "../resolvers/projects.js";
 import { builder } from "./builder.js";
 import { LanguageEnum } from "./enums.js";
@@ -46,5 +46,10 @@ builder.mutationFields((t) => ({
       files: t.arg({ type: ["File"], required: true }),
     },
     resolve: (_query, _root, args, ctx) => uploadProjectImages(ctx, String(args.projectId), args.files),
+  }),
+  deleteProjectImage: t.id({
+    description: "Removes one photo from its project; returns its id. The other photos keep their order.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => deleteProjectImage(ctx, String(args.id)),
   }),
 }));

@@ -73,6 +73,22 @@ describe("uploadProjectImages", () => {
     expect(listed.map((i) => i.id)).toEqual([...first, ...second].map((i) => i.id));
   });
 
+  it("deleteProjectImage removes the row and the blob; only the owner may", async () => {
+    const projectId = await createProject(api, token);
+    const [a, b] = ok(await upload(api, token, projectId, [
+      { name: "a.png", type: "image/png", bytes: makePng(1, 1, 5) },
+      { name: "b.png", type: "image/png", bytes: makePng(1, 1, 6) },
+    ])).uploadProjectImages;
+    const DELETE = `mutation($id: ID!) { deleteProjectImage(id: $id) }`;
+    const other = await signUp(api, "not-the-owner");
+    expectError(await api.gql(DELETE, { id: a!.id }, other.token), "NOT_FOUND");
+    expect(ok(await api.gql<{ deleteProjectImage: string }>(DELETE, { id: a!.id }, token)).deleteProjectImage).toBe(a!.id);
+    expectError(await api.gql(DELETE, { id: a!.id }, token), "NOT_FOUND");
+    const listed = ok(await api.gql<Images>(IMAGES, { id: projectId }, token)).project.images;
+    expect(listed.map((i) => i.id)).toEqual([b!.id]);
+    expect((await listBlobs(api, `projects/${rowId(projectId)}/`)).length).toBe(1);
+  });
+
   it("concurrent uploads to one project get distinct, consecutive orders", async () => {
     const projectId = await createProject(api, token);
     const batch = (seed: number) =>
