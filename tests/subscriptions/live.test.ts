@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp } from "../helpers/app.js";
 import { projectWithPhotos, type Stack } from "../helpers/pipeline.js";
@@ -119,30 +121,44 @@ describe("generationUpdated", () => {
     sse.dispose();
   });
 
-  it("releases every listener after 1,000 subscribe/unsubscribe cycles", async () => {
+  it("releases every listener, and memory, over 1,000 subscribe/unsubscribe cycles", async () => {
     const { user, projectId } = await projectWithPhotos(stack, { photos: 0 });
     const client = wsClient(stack.api.url, user.token);
     const bus = stack.api.app.services.events;
     const before = bus.stats();
-    const heapBefore = process.memoryUsage().heapUsed;
-    for (let round = 0; round < 10; round++) {
+    const cycle = async () => {
       const subs = Array.from({ length: 100 }, () => subscribeWs(client, projectId));
-      await waitFor(() => bus.stats().listeners >= before.listeners + 100).catch((e: unknown) => {
-        throw new Error(`${String(e)}: ${JSON.stringify(bus.stats())} errors=${JSON.stringify(subs.flatMap((s) => s.errors)).slice(0, 500)}`);
-      });
+      await waitFor(() => bus.stats().listeners >= before.listeners + 100);
       for (const s of subs) s.dispose();
-      await waitFor(() => bus.stats().listeners === before.listeners).catch((e: unknown) => {
-        throw new Error(`${String(e)} after dispose: ${JSON.stringify(bus.stats())} before=${JSON.stringify(before)}`);
-      });
-    }
+      await waitFor(() => bus.stats().listeners === before.listeners);
+    };
+    // The first 1,000 cycles warm up: first-use allocations (prepared statements, V8's
+    // compiled code and its metadata, about 2 MB) are not leaks. The next 1,000 are measured.
+    for (let round = 0; round < 10; round++) await cycle();
+    const heapBefore = settledHeap();
+    for (let round = 0; round < 10; round++) await cycle();
     await client.dispose();
     expect(bus.stats()).toEqual(before);
     const channel = `${stack.api.config.REDIS_PREFIX}:generation-events:${Buffer.from(projectId, "base64").toString().split(":")[1]}`;
     const [, subscribers] = (await stack.api.app.services.redis.pubsub("NUMSUB", channel)) as [string, number];
     expect(Number(subscribers)).toBe(0);
-    console.log(`heap after 1000 cycles: ${((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024).toFixed(1)} MB over baseline`);
+    const growth = settledHeap() - heapBefore;
+    console.log(`heap after 1,000 more subscribe/unsubscribe cycles (after GC): ${(growth / 1024 / 1024).toFixed(2)} MB over baseline`);
+    // Server and clients share this process. One subscription held open retains about 27 KB
+    // here (measured: 1,000 open = 26 MB), so leaking even a fifth of them would exceed this;
+    // what does remain (about 1 MB) is V8's compiled code, per a heap-snapshot diff.
+    expect(growth).toBeLessThan(5 * 1024 * 1024);
   });
 });
+
+/** Heap in use after a full garbage collection. */
+function settledHeap(): number {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 async function isVideoDone(rowId: string) {
   const v = await stack.api.app.services.prisma.video.findFirst({ where: { projectId: rowId } });
