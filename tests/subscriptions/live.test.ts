@@ -3,7 +3,7 @@ import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp } from "../helpers/app.js";
 import { projectWithPhotos, type Stack } from "../helpers/pipeline.js";
-import { startIsolatedStack } from "../helpers/pipeline-tools.js";
+import { startIsolatedStack, waitFor } from "../helpers/pipeline-tools.js";
 import { sequences, subscribeSse, subscribeWs, wsClient } from "../helpers/subscriptions.js";
 
 let stack: Stack;
@@ -44,7 +44,7 @@ describe("generationUpdated", () => {
     const { user, projectId, rowId } = await projectWithPhotos(stack);
     const sub = subscribeSse(stack.api.url, user.token, projectId);
     // SSE has no acknowledgement: wait until the server holds the listener.
-    await waitFor(() => stack.api.app.services.events.stats().listeners > 0);
+    await waitFor("server-side subscription state", () => stack.api.app.services.events.stats().listeners > 0);
     await stack.api.gql(AD, { p: projectId }, user.token);
     await sub.until((e) => e.kind === "VIDEO" && e.status === "COMPLETED");
     sub.dispose();
@@ -87,7 +87,7 @@ describe("generationUpdated", () => {
     live.dispose();
     const late = subscribeWs(client, projectId);
     await late.until((e) => e.kind === "VIDEO");
-    await waitFor(() => late.events.length >= 3);
+    await waitFor("server-side subscription state", () => late.events.length >= 3);
     late.dispose();
     await client.dispose();
     expect(late.events.map((e) => `${e.kind}:${e.status}`)).toEqual(["LYRIC:COMPLETED", "SONG:COMPLETED", "VIDEO:COMPLETED"]);
@@ -128,9 +128,9 @@ describe("generationUpdated", () => {
     const before = bus.stats();
     const cycle = async () => {
       const subs = Array.from({ length: 100 }, () => subscribeWs(client, projectId));
-      await waitFor(() => bus.stats().listeners >= before.listeners + 100);
+      await waitFor("server-side subscription state", () => bus.stats().listeners >= before.listeners + 100);
       for (const s of subs) s.dispose();
-      await waitFor(() => bus.stats().listeners === before.listeners);
+      await waitFor("server-side subscription state", () => bus.stats().listeners === before.listeners);
     };
     // The first 1,000 cycles warm up: first-use allocations (prepared statements, V8's
     // compiled code and its metadata, about 2 MB) are not leaks. The next 1,000 are measured.
@@ -165,11 +165,3 @@ async function isVideoDone(rowId: string) {
   return v?.status === "COMPLETED";
 }
 
-/** Waits for a condition on server-side state that has no event to await (yields to I/O). */
-async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((r) => setImmediate(r));
-  }
-}
