@@ -50,6 +50,8 @@ describe("generationUpdated", () => {
     sub.dispose();
     const seqs = sequences(sub.events);
     expect(seqs).toEqual(await storedSequences(rowId));
+    // A client that goes away releases its listener on the server.
+    await waitFor("the SSE listener to be released", () => stack.api.app.services.events.stats().listeners === 0);
   });
 
   it("replays exactly the missed events after a reconnect with `after`", async () => {
