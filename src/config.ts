@@ -65,6 +65,9 @@ const schema = z
     SANDBOX_PORT: int(4010),
     SANDBOX_SPEED: z.coerce.number().positive().default(1),
     SANDBOX_API_KEY: z.string().default("sandbox-key"),
+    SANDBOX_LATENCY_MS: int(0),
+    SANDBOX_ERROR_RATE: z.coerce.number().min(0).max(1).default(0),
+    SANDBOX_QUIET: bool(false),
 
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalString,

@@ -53,6 +53,8 @@ async function main() {
       port: config.SANDBOX_PORT,
       apiKey: config.SANDBOX_API_KEY,
       speed: config.SANDBOX_SPEED,
+      latencyMs: config.SANDBOX_LATENCY_MS,
+      errorRate: config.SANDBOX_ERROR_RATE,
       log: (msg) => log.debug({ component: "sandbox" }, msg),
     });
     stops.push(() => sandbox!.close());

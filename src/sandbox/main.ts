@@ -1,9 +1,12 @@
 /**
  * CLI: `npm run sandbox` (tsx src/sandbox/main.ts).
- * Env: SANDBOX_PORT (4010), SANDBOX_HOST (127.0.0.1), SANDBOX_API_KEY (sandbox-key), SANDBOX_SPEED (1),
- * SANDBOX_LATENCY_MS (0), SANDBOX_ERROR_RATE (0), SANDBOX_PUBLIC_URL, SANDBOX_SUNO_ERROR_HTTP
- * (mirror | 200), SANDBOX_SUNO_GENERATE_LIMIT (20 per 10 s, 0 = off), SANDBOX_QUIET=1 (no request logs).
+ * Settings come from the app's config (SANDBOX_HOST, SANDBOX_PORT, SANDBOX_API_KEY, SANDBOX_SPEED,
+ * SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE, SANDBOX_QUIET); sandbox-only extras from the
+ * environment: SANDBOX_PUBLIC_URL, SANDBOX_SUNO_ERROR_HTTP (mirror | 200),
+ * SANDBOX_SUNO_GENERATE_LIMIT (20 per 10 s, 0 = off).
  */
+import { loadConfig } from "../config.js";
+import { createLogger } from "../logger.js";
 import { startSandbox, type SandboxOptions } from "./server.js";
 
 function envNum(name: string): number | undefined {
@@ -15,16 +18,18 @@ function envNum(name: string): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const quiet = process.env.SANDBOX_QUIET === "1";
-  const log = (msg: string) => console.log(`[sandbox] ${new Date().toISOString()} ${msg}`);
+  const config = loadConfig();
+  const quiet = config.SANDBOX_QUIET;
+  const logger = createLogger(config.LOG_LEVEL, "sandbox");
+  const log = (msg: string) => logger.info(msg);
   const sunoHttp = process.env.SANDBOX_SUNO_ERROR_HTTP;
   const opts: SandboxOptions = {
-    host: process.env.SANDBOX_HOST || "127.0.0.1",
-    port: envNum("SANDBOX_PORT") ?? 4010,
-    apiKey: process.env.SANDBOX_API_KEY || "sandbox-key",
-    speed: envNum("SANDBOX_SPEED") ?? 1,
-    latencyMs: envNum("SANDBOX_LATENCY_MS") ?? 0,
-    errorRate: envNum("SANDBOX_ERROR_RATE") ?? 0,
+    host: config.SANDBOX_HOST,
+    port: config.SANDBOX_PORT,
+    apiKey: config.SANDBOX_API_KEY,
+    speed: config.SANDBOX_SPEED,
+    latencyMs: config.SANDBOX_LATENCY_MS,
+    errorRate: config.SANDBOX_ERROR_RATE,
     sunoErrorHttpStatus: sunoHttp === "200" ? "200" : "mirror",
     log: quiet ? () => undefined : log,
   };
@@ -54,6 +59,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  createLogger("error", "sandbox").fatal({ err }, "sandbox failed");
   process.exit(1);
 });
