@@ -7,7 +7,8 @@ import type { Context } from "../context.js";
 import { requireViewer } from "../context.js";
 import { decodeId, toGlobalId } from "./ids.js";
 import { AppError, ErrorCode, notFound } from "../errors.js";
-import { findOwnedProject, projectBlobPrefix } from "./projects.js";
+import { findOwnedProject } from "./projects.js";
+import { imageBlobKey } from "../storage/keys.js";
 
 type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
 
@@ -105,7 +106,7 @@ export async function uploadProjectImages(ctx: Ctx, projectGlobalId: string, fil
     const uploaded: { id: string; blobKey: string; fileName: string; contentType: ImageType; size: number }[] = [];
     for (const { file, type } of checked) {
       const id = randomUUID();
-      const blobKey = `${projectBlobPrefix(project.id)}images/${id}.${EXTENSION[type]}`;
+      const blobKey = imageBlobKey(project.id, id, EXTENSION[type]);
       written.push(blobKey);
       const size = await storage.upload(blobKey, fileReadable(file), {
         contentType: type,

@@ -6,6 +6,7 @@ import { Language } from "../generated/prisma/enums.js";
 import type { Prisma } from "../db/client.js";
 import { decodeId, toGlobalId } from "./ids.js";
 import { parseInput } from "./validate.js";
+import { projectBlobPrefix } from "../storage/keys.js";
 
 type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
 /** The include/select Pothos plans for the requested fields. */
@@ -29,8 +30,6 @@ export const UpdateProjectInput = z.object({
   description: description.nullish().transform(emptyToNull),
   language: z.enum(Language).optional(),
 });
-
-export const projectBlobPrefix = (projectId: string) => `projects/${projectId}/`;
 
 /** The viewer's project, or NOT_FOUND — also when it exists but belongs to someone else. */
 export async function findOwnedProject(ctx: Ctx, globalId: string, field = "id", query: ProjectQuery = {}) {

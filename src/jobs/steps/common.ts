@@ -3,11 +3,7 @@
 import { nextStage } from "../../generations/chain.js";
 import { transition } from "../../generations/history.js";
 import { findRow, type Kind, type PatchFor, type RowFor } from "../../generations/kinds.js";
-import { projectBlobPrefix } from "../../resolvers/projects.js";
 import type { Services } from "../../context.js";
-
-export const blobKeyFor = (projectId: string, kind: "songs" | "videos", id: string, file: string) =>
-  `${projectBlobPrefix(projectId)}${kind}/${id}/${file}`;
 
 /** QUEUED -> PROCESSING (no-op when already PROCESSING after a crash or a wake-up). */
 export async function start<K extends Kind>(deps: Services, kind: K, row: RowFor<K>, message: string, progress = 5): Promise<RowFor<K> | null> {

@@ -5,7 +5,8 @@ import { pickTrack, sunoTaskError } from "../../providers/index.js";
 import { StepFailure } from "../failures.js";
 import { DONE, pollDelay, type Step } from "../runner.js";
 import { webhookUrl } from "../webhooks.js";
-import { advance, blobKeyFor, complete, copyReporter, start } from "./common.js";
+import { generationBlobKey } from "../../storage/keys.js";
+import { advance, complete, copyReporter, start } from "./common.js";
 
 const STAGE_MESSAGE: Record<string, string> = {
   PENDING: "The music service is composing the song",
@@ -53,7 +54,7 @@ export const songStep: Step<"SONG"> = async (deps, initial, job) => {
   }
   row = await advance(deps, "SONG", row, 80, "Saving the song to storage");
   if (!row) return DONE;
-  const audioKey = blobKeyFor(row.projectId, "songs", row.id, "audio");
+  const audioKey = generationBlobKey(row.projectId, "songs", row.id, "audio");
   const reporter = copyReporter(deps, "SONG", row, 80, 95, "song");
   const audio = await deps.providers.copyUrlToBlob({
     url: track.audioUrl,
@@ -67,7 +68,7 @@ export const songStep: Step<"SONG"> = async (deps, initial, job) => {
   if (!row) return DONE;
   let imageKey: string | null = null;
   if (track.imageUrl) {
-    const key = blobKeyFor(row.projectId, "songs", row.id, "cover");
+    const key = generationBlobKey(row.projectId, "songs", row.id, "cover");
     // The cover is a nicety: a song without one is still a song.
     imageKey = await deps.providers
       .copyUrlToBlob({ url: track.imageUrl, storage: deps.storage, key, maxBytes: 10 * 1024 * 1024, provider: "suno" })

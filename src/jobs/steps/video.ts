@@ -6,7 +6,8 @@ import { buildModifications, renderError } from "../../providers/index.js";
 import { StepFailure } from "../failures.js";
 import { DONE, pollDelay, type Step, type WorkerDeps } from "../runner.js";
 import { webhookUrl } from "../webhooks.js";
-import { advance, blobKeyFor, complete, copyReporter, start } from "./common.js";
+import { generationBlobKey } from "../../storage/keys.js";
+import { advance, complete, copyReporter, start } from "./common.js";
 
 const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;
 const MAX_PHOTOS = 10;
@@ -76,7 +77,7 @@ export const videoStep: Step<"VIDEO"> = async (deps, initial, job) => {
 
   row = await advance(deps, "VIDEO", row, 80, "Saving the video to storage", { providerUrl: render.url });
   if (!row) return DONE;
-  const videoKey = blobKeyFor(row.projectId, "videos", row.id, "video");
+  const videoKey = generationBlobKey(row.projectId, "videos", row.id, "video");
   const reporter = copyReporter(deps, "VIDEO", row, 80, 95, "video");
   const copied = await deps.providers.copyUrlToBlob({
     url: render.url,
@@ -91,7 +92,7 @@ export const videoStep: Step<"VIDEO"> = async (deps, initial, job) => {
   if (!row) return DONE;
   let thumbKey: string | null = null;
   if (render.snapshotUrl) {
-    const key = blobKeyFor(row.projectId, "videos", row.id, "thumbnail");
+    const key = generationBlobKey(row.projectId, "videos", row.id, "thumbnail");
     thumbKey = await deps.providers
       .copyUrlToBlob({ url: render.snapshotUrl, storage: deps.storage, key, maxBytes: 20 * 1024 * 1024, provider: "creatomate" })
       .then(() => key)
