@@ -11,19 +11,32 @@ export interface ReconcileResult {
   failed: number;
 }
 
-async function activeRows(services: Services, kind: Kind, olderThan: Date): Promise<AnyRow[]> {
-  const where = { status: { in: ACTIVE }, updatedAt: { lt: olderThan } };
-  const take = 500;
-  if (kind === "LYRIC") return services.prisma.lyric.findMany({ where, take });
-  if (kind === "SONG") return services.prisma.song.findMany({ where: { ...where, OR: [{ lyricId: null }, { lyric: { status: "COMPLETED" } }] }, take });
-  return services.prisma.video.findMany({ where: { ...where, OR: [{ songId: null }, { song: { status: "COMPLETED" } }] }, take });
+const PAGE = 500;
+
+/** One page (by id) of the active rows of a stage that are ready to run: their upstream is done. */
+async function activeRows(services: Services, kind: Kind, olderThan: Date, afterId: string | null): Promise<AnyRow[]> {
+  const where = { status: { in: ACTIVE }, updatedAt: { lt: olderThan }, ...(afterId ? { id: { gt: afterId } } : {}) };
+  const page = { orderBy: { id: "asc" as const }, take: PAGE };
+  if (kind === "LYRIC") return services.prisma.lyric.findMany({ where, ...page });
+  if (kind === "SONG") return services.prisma.song.findMany({ where: { ...where, OR: [{ lyricId: null }, { lyric: { status: "COMPLETED" } }] }, ...page });
+  return services.prisma.video.findMany({ where: { ...where, OR: [{ songId: null }, { song: { status: "COMPLETED" } }] }, ...page });
+}
+
+async function* allActiveRows(services: Services, kind: Kind, olderThan: Date) {
+  let afterId: string | null = null;
+  for (;;) {
+    const rows = await activeRows(services, kind, olderThan, afterId);
+    yield* rows;
+    if (rows.length < PAGE) return;
+    afterId = rows[rows.length - 1]!.id;
+  }
 }
 
 export async function reconcile(services: Services, graceMs = 10_000): Promise<ReconcileResult> {
   const result: ReconcileResult = { enqueued: 0, failed: 0 };
   const olderThan = new Date(Date.now() - graceMs);
   for (const kind of KINDS) {
-    for (const row of await activeRows(services, kind, olderThan)) {
+    for await (const row of allActiveRows(services, kind, olderThan)) {
       const state = await services.jobs.queues[kind].getJobState(jobIdFor(kind, row.id, row.attempt));
       if (state === "unknown") {
         await services.jobs.enqueue(kind, row.id, row.attempt);
