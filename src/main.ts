@@ -7,6 +7,7 @@ import { startApp, type Role } from "./app.js";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "./db/migrate.js";
 import { startAzurite, type AzuriteHandle } from "./storage/azurite.js";
 import { startSandbox, type Sandbox } from "./sandbox/server.js";
+import { sandboxOptions } from "./sandbox/from-config.js";
 
 function parseRole(argv: string[]): Role {
   const arg = argv.find((a) => a.startsWith("--role="))?.slice("--role=".length) ?? "all";
@@ -48,15 +49,7 @@ async function main() {
     log.info({ port: azurite.port, location: location ?? "memory" }, "started Azurite (local Azure Blob emulator)");
   }
   if (role === "all" && config.useSandbox) {
-    sandbox = await startSandbox({
-      host: config.SANDBOX_HOST,
-      port: config.SANDBOX_PORT,
-      apiKey: config.SANDBOX_API_KEY,
-      speed: config.SANDBOX_SPEED,
-      latencyMs: config.SANDBOX_LATENCY_MS,
-      errorRate: config.SANDBOX_ERROR_RATE,
-      log: (msg) => log.debug({ component: "sandbox" }, msg),
-    });
+    sandbox = await startSandbox(sandboxOptions(config, (msg) => log.debug({ component: "sandbox" }, msg)));
     stops.push(() => sandbox!.close());
     log.info({ url: sandbox.url }, "no provider keys configured: using the provider sandbox for OpenAI, Suno and Creatomate");
   } else if (config.useSandbox) {

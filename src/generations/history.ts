@@ -25,16 +25,8 @@ export async function appendEvent(tx: Tx, input: EventInput): Promise<Generation
   return toMessage(row);
 }
 
-export function toMessage(row: {
-  sequence: number;
-  projectId: string;
-  kind: Kind;
-  generationId: string;
-  status: Status;
-  progress: number;
-  message: string | null;
-  createdAt: Date;
-}): GenerationEventMessage {
+/** A stored GenerationEvent as it travels (JSON-safe). */
+export function toMessage(row: EventInput & { sequence: number; createdAt: Date }): GenerationEventMessage {
   return {
     sequence: row.sequence,
     projectId: row.projectId,

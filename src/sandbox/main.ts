@@ -8,6 +8,7 @@
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { startSandbox, type SandboxOptions } from "./server.js";
+import { sandboxOptions } from "./from-config.js";
 
 function envNum(name: string): number | undefined {
   const v = process.env[name];
@@ -24,14 +25,8 @@ async function main(): Promise<void> {
   const log = (msg: string) => logger.info(msg);
   const sunoHttp = process.env.SANDBOX_SUNO_ERROR_HTTP;
   const opts: SandboxOptions = {
-    host: config.SANDBOX_HOST,
-    port: config.SANDBOX_PORT,
-    apiKey: config.SANDBOX_API_KEY,
-    speed: config.SANDBOX_SPEED,
-    latencyMs: config.SANDBOX_LATENCY_MS,
-    errorRate: config.SANDBOX_ERROR_RATE,
+    ...sandboxOptions(config, quiet ? () => undefined : log),
     sunoErrorHttpStatus: sunoHttp === "200" ? "200" : "mirror",
-    log: quiet ? () => undefined : log,
   };
   if (process.env.SANDBOX_PUBLIC_URL) opts.publicUrl = process.env.SANDBOX_PUBLIC_URL;
   const limit = envNum("SANDBOX_SUNO_GENERATE_LIMIT");
