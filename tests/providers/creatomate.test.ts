@@ -40,7 +40,7 @@ beforeAll(async () => {
   const suno = createSunoClient(config);
   try {
     const taskId = await suno.submit({ lyrics: "[Verse]\nla la", title: "Song", style: "pop", callBackUrl: `${rx.url}/suno` });
-    const [done] = await rx.waitFor((r) => {
+    const done = await rx.waitFor((r) => {
       const d = (r.body as { data?: { task_id?: string; callbackType?: string } }).data;
       return d?.task_id === taskId && d.callbackType === "complete";
     });
@@ -105,7 +105,7 @@ describe("creatomate client against the sandbox", () => {
         maxWidth: 640,
       });
       expect(created).toMatchObject({ state: "pending", metadata: "video-42", url: null });
-      const [hook] = await rx.waitFor(webhookFor(created.id));
+      const hook = await rx.waitFor(webhookFor(created.id));
       const fromHook = parseWebhook(hook!.body);
       expect(fromHook).toMatchObject({ id: created.id, state: "succeeded", progress: 100, metadata: "video-42" });
       const got = await cm.getRender(created.id);
@@ -175,7 +175,7 @@ describe("creatomate client against the sandbox", () => {
         webhookUrl: `${rx.url}/creatomate`,
         metadata: "[sandbox:status=failed]",
       });
-      const [hook] = await rx.waitFor(webhookFor(created.id));
+      const hook = await rx.waitFor(webhookFor(created.id));
       const failed = parseWebhook(hook!.body);
       expect(failed.state).toBe("failed");
       expect(renderError(failed)).toMatchObject({ code: "VIDEO_RENDER_FAILED", retryable: false });

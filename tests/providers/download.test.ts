@@ -48,7 +48,7 @@ async function sunoTrack(marker = "") {
   const suno = createSunoClient(testConfig(sb.url));
   try {
     const taskId = await suno.submit({ lyrics: `[Verse]\nla la ${marker}`, title: "Song", style: "pop", callBackUrl: `${rx.url}/cb` });
-    const [done] = await rx.waitFor((r) => {
+    const done = await rx.waitFor((r) => {
       const d = (r.body as { data?: { task_id?: string; callbackType?: string } }).data;
       return d?.task_id === taskId && d.callbackType === "complete";
     });

@@ -52,63 +52,7 @@ export async function providerError(fn: () => Promise<unknown>): Promise<Provide
   throw new Error("expected a ProviderError, but the call succeeded");
 }
 
-export interface Received {
-  path: string;
-  body: unknown;
-}
-
-export interface Receiver {
-  url: string;
-  received: Received[];
-  /** Resolves once `count` received bodies match (already received ones count). */
-  waitFor(pred: (r: Received) => boolean, count?: number, timeoutMs?: number): Promise<Received[]>;
-  close(): Promise<void>;
-}
-
-/** Records JSON POSTs (Suno callbacks, Creatomate webhooks) and lets tests await them. */
-export async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  const waiters = new Set<() => void>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let body: unknown = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      } catch {
-        body = null;
-      }
-      received.push({ path: req.url ?? "/", body });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"ok":true}');
-      for (const w of [...waiters]) w();
-    });
-  });
-  await listen(server);
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    waitFor: (pred, count = 1, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const hits = received.filter(pred);
-          if (hits.length >= count) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(hits);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: wanted ${count} matching bodies, got ${received.filter(pred).length}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
-    close: () => closeServer(server),
-  };
-}
+export { startReceiver, type Received, type Receiver } from "../helpers/receiver.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: string, n: number) => void;
 

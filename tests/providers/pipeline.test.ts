@@ -69,7 +69,7 @@ describe("createProviders", () => {
         storeName: "Bakery Sol",
       });
       const render = await p.creatomate.createRender({ templateId: template.id, modifications, webhookUrl: `${rx.url}/creatomate`, metadata: "video-1" });
-      const [hook] = await rx.waitFor((r) => (r.body as { id?: string }).id === render.id);
+      const hook = await rx.waitFor((r) => (r.body as { id?: string }).id === render.id);
       expect(parseCreatomateWebhook(hook!.body).state).toBe("succeeded");
       const done = await p.creatomate.getRender(render.id);
       expect(done.state).toBe("succeeded");

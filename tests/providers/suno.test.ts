@@ -59,7 +59,7 @@ describe("suno client against the sandbox", () => {
     try {
       const taskId = await suno.submit(song());
       expect(taskId).toMatch(/^\w+$/);
-      const bodies = await rx.waitFor(callbacksFor(taskId), 3);
+      const bodies = await rx.waitForCount(callbacksFor(taskId), 3);
       const states = bodies.map((b) => parseCallback(b.body));
       expect(states.map((s) => s.providerStatus)).toEqual(["TEXT_SUCCESS", "FIRST_SUCCESS", "SUCCESS"]);
       expect(states.map((s) => s.progress)).toEqual([40, 75, 100]);
@@ -128,7 +128,7 @@ describe("suno client against the sandbox", () => {
     const suno = createSunoClient(config);
     try {
       const taskId = await suno.submit(song("[sandbox:status=SENSITIVE_WORD_ERROR]"));
-      const [cb] = await rx.waitFor(callbacksFor(taskId));
+      const cb = await rx.waitFor(callbacksFor(taskId));
       const fromCallback = parseCallback(cb!.body);
       expect(fromCallback.state).toBe("failed");
       const record = await suno.getRecord(taskId);
@@ -148,8 +148,8 @@ describe("suno client against the sandbox", () => {
     try {
       for (const status of ["GENERATE_AUDIO_FAILED", "CALLBACK_EXCEPTION", "CREATE_TASK_FAILED"]) {
         const taskId = await suno.submit(song(`[sandbox:status=${status}]`));
-        const bodies = await rx.waitFor((r) => callbacksFor(taskId)(r) && (r.body as { code: number }).code !== 200);
-        const cbErr = sunoTaskError(parseCallback(bodies[0]!.body))!;
+        const failure = await rx.waitFor((r) => callbacksFor(taskId)(r) && (r.body as { code: number }).code !== 200);
+        const cbErr = sunoTaskError(parseCallback(failure.body))!;
         const recErr = sunoTaskError(await suno.getRecord(taskId))!;
         expect(recErr, status).toMatchObject({ code: "SUNO_GENERATE_FAILED", retryable: false, providerStatus: status });
         expect(cbErr.retryable, status).toBe(false);
