@@ -2,59 +2,14 @@
 // like production starts them (`node --import tsx src/main.ts --role=worker`), waiting on
 // conditions without fixed sleeps, job states, blobs and the sandbox's control routes.
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { inject } from "vitest";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
-import { startStack, type Stack } from "./pipeline.js";
-import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
+import type { Stack } from "./pipeline.js";
 import type { Kind } from "../../src/generations/kinds.js";
 import { jobIdFor } from "../../src/jobs/queues.js";
 import type { SandboxStats } from "../../src/sandbox/server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/**
- * startStack on a database of its own (created and migrated here, dropped on close).
- * Every stack's workers run the reconciler, which re-enqueues *any* active row of its database
- * whose job it cannot see in its own queues; stacks of parallel test files have separate Redis
- * prefixes, so on a shared database one stack could adopt (and break) another's parked jobs.
- */
-export async function startIsolatedStack(opts: Parameters<typeof startStack>[0] = {}): Promise<Stack> {
-  const url = new URL(inject("databaseUrl"));
-  const name = `${url.pathname.slice(1)}_${randomBytes(3).toString("hex")}`;
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
-  await migrate(url.toString(), defaultMigrationsDir());
-  let stack: Stack;
-  try {
-    stack = await startStack({ ...opts, env: { ...opts.env, DATABASE_URL: url.toString() } });
-  } catch (err) {
-    await dropDatabase(name);
-    throw err;
-  }
-  return {
-    ...stack,
-    close: async () => {
-      try {
-        await stack.close();
-      } finally {
-        await dropDatabase(name);
-      }
-    },
-  };
-}
-
-async function dropDatabase(name: string) {
-  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** Polls `check` until it returns a truthy value (which is returned); fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T> | T, opts: { timeoutMs?: number; everyMs?: number } = {}): Promise<NonNullable<T>> {

@@ -1,6 +1,9 @@
 // A full local stack for pipeline tests: the provider sandbox, and the app (API + workers,
 // or separate processes) wired to it, plus helpers that wait for generation events.
-import { Readable } from "node:stream";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/server.js";
 import { CLOSED, OVERFLOW, type GenerationEventMessage } from "../../src/jobs/events.js";
 import { freePort, signUp, startTestApi, type TestApi } from "./app.js";
@@ -32,28 +35,59 @@ export function pipelineEnv(sandbox: Sandbox, port: number, extra: Record<string
   };
 }
 
+/**
+ * Sandbox + app on a database of its own (created and migrated here, dropped on close).
+ * Every stack's workers run the reconciler, which re-enqueues *any* active row of its database
+ * whose job it cannot see in its own queues; stacks of parallel test files have separate Redis
+ * prefixes, so on a shared database one stack could adopt (and break) another's parked jobs.
+ */
 export async function startStack(
   opts: { sandbox?: SandboxOptions; env?: Record<string, string>; role?: Role } = {},
 ): Promise<Stack> {
-  const sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, ...opts.sandbox });
-  const port = await freePort();
-  const env = pipelineEnv(sandbox, port, opts.env);
-  const api = await startTestApi({ env, role: opts.role ?? "all", port });
-  // Everything else must share the API's Redis prefix and storage container.
-  const shared = {
-    ...env,
-    REDIS_PREFIX: api.config.REDIS_PREFIX,
-    AZURE_STORAGE_CONTAINER: api.config.AZURE_STORAGE_CONTAINER,
-  };
-  return {
-    sandbox,
-    api,
-    env: shared,
-    close: async () => {
-      await api.close();
-      await sandbox.close();
-    },
-  };
+  const url = new URL(inject("databaseUrl"));
+  const dbName = `${url.pathname.slice(1)}_${randomBytes(3).toString("hex")}`;
+  url.pathname = `/${dbName}`;
+  await ensureDatabase(url.toString());
+  await migrate(url.toString(), defaultMigrationsDir());
+  let sandbox: Sandbox | undefined;
+  let api: TestApi | undefined;
+  try {
+    sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, ...opts.sandbox });
+    const port = await freePort();
+    const env = pipelineEnv(sandbox, port, { ...opts.env, DATABASE_URL: url.toString() });
+    api = await startTestApi({ env, role: opts.role ?? "all", port });
+    // Everything else must share the API's Redis prefix and storage container.
+    const shared = { ...env, REDIS_PREFIX: api.config.REDIS_PREFIX, AZURE_STORAGE_CONTAINER: api.config.AZURE_STORAGE_CONTAINER };
+    const [s, a] = [sandbox, api];
+    return {
+      sandbox: s,
+      api: a,
+      env: shared,
+      close: async () => {
+        try {
+          await a.close();
+          await s.close();
+        } finally {
+          await dropDatabase(dbName);
+        }
+      },
+    };
+  } catch (err) {
+    await api?.close();
+    await sandbox?.close();
+    await dropDatabase(dbName);
+    throw err;
+  }
+}
+
+async function dropDatabase(name: string) {
+  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Signs up, creates a project and stores `photos` sample photos from the sandbox in it. */
@@ -137,4 +171,3 @@ export async function download(url: string): Promise<Buffer> {
   return Buffer.from(await res.arrayBuffer());
 }
 
-export { Readable };

@@ -3,12 +3,12 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { complete } from "../../src/jobs/steps/common.js";
-import type { Stack } from "../helpers/pipeline.js";
-import { listBlobs, startIsolatedStack } from "../helpers/pipeline-tools.js";
+import { startStack, type Stack } from "../helpers/pipeline.js";
+import { listBlobs } from "../helpers/pipeline-tools.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack({ role: "api" });
+  stack = await startStack({ role: "api" });
 });
 afterAll(() => stack?.close());
 

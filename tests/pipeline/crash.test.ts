@@ -2,19 +2,8 @@
 // workers are `src/main.ts --role=worker` children. A SIGKILLed worker loses nothing and its
 // submitted Suno task is resumed, not resubmitted; a SIGTERMed worker drains and exits 0.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
-import {
-  ensureStopped,
-  finishSuno,
-  globalId,
-  jobState,
-  listBlobs,
-  sandboxStats,
-  spawnWorker,
-  startIsolatedStack,
-  waitFor,
-  type WorkerProcess,
-} from "../helpers/pipeline-tools.js";
+import { startStack, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { ensureStopped, finishSuno, globalId, jobState, listBlobs, sandboxStats, spawnWorker, waitFor, type WorkerProcess } from "../helpers/pipeline-tools.js";
 
 // The stack a test runs on (each describe starts its own).
 let stack: Stack;
@@ -48,7 +37,7 @@ const songRow = (id: string) => stack.api.app.services.prisma.song.findUniqueOrT
 
 describe("SIGKILL", () => {
   beforeAll(async () => {
-    stack = await startIsolatedStack({ role: "api" });
+    stack = await startStack({ role: "api" });
   });
   afterAll(() => stack?.close());
 
@@ -93,7 +82,7 @@ describe("SIGKILL", () => {
 describe("SIGTERM", () => {
   beforeAll(async () => {
     // Every provider request takes 1 s, so the worker can be caught in the middle of one.
-    stack = await startIsolatedStack({ role: "api", sandbox: { latencyMs: 1000 } });
+    stack = await startStack({ role: "api", sandbox: { latencyMs: 1000 } });
   });
   afterAll(() => stack?.close());
 

@@ -1,13 +1,13 @@
 // Failures: retryable errors retry with backoff, permanent ones fail at once with a clear code;
 // a failed stage of an ad run ends the later ones; retryGeneration starts a fresh attempt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { startStack, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { expectError } from "../helpers/gql.js";
-import { finishSuno, globalId, jobState, listBlobs, rowIdOf, sandboxStats, startIsolatedStack, waitFor } from "../helpers/pipeline-tools.js";
+import { finishSuno, globalId, jobState, listBlobs, rowIdOf, sandboxStats, waitFor } from "../helpers/pipeline-tools.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack({ env: { JOB_ATTEMPTS: "3", JOB_BACKOFF_MS: "50" } });
+  stack = await startStack({ env: { JOB_ATTEMPTS: "3", JOB_BACKOFF_MS: "50" } });
 });
 afterAll(() => stack?.close());
 
@@ -243,7 +243,7 @@ describe("a superseded attempt", () => {
   // its first job is still waiting for OpenAI.
   let slow: Stack;
   beforeAll(async () => {
-    slow = await startIsolatedStack({ sandbox: { latencyMs: 800 }, env: { JOB_ATTEMPTS: "3", JOB_BACKOFF_MS: "50" } });
+    slow = await startStack({ sandbox: { latencyMs: 800 }, env: { JOB_ATTEMPTS: "3", JOB_BACKOFF_MS: "50" } });
   });
   afterAll(() => slow?.close());
 

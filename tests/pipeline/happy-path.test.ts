@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { download, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
-import { startIsolatedStack } from "../helpers/pipeline-tools.js";
+import { startStack, download, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack();
+  stack = await startStack();
 });
 afterAll(() => stack?.close());
 

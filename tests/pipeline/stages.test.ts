@@ -1,13 +1,13 @@
 // The three stages started one by one (generateLyric, generateSong, generateVideo), their
 // preconditions, and the one-active-run-per-stage rule, including under a 20-way race.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { download, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { startStack, download, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { expectError } from "../helpers/gql.js";
-import { listBlobs, rowIdOf, startIsolatedStack } from "../helpers/pipeline-tools.js";
+import { listBlobs, rowIdOf } from "../helpers/pipeline-tools.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack();
+  stack = await startStack();
 });
 afterAll(() => stack?.close());
 

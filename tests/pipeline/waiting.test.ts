@@ -3,15 +3,15 @@
 // missing jobs from their rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { startStack, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { signUp } from "../helpers/app.js";
 import { expectError } from "../helpers/gql.js";
 import { jobIdFor } from "../../src/jobs/queues.js";
-import { advanceSuno, globalId, jobState, rowIdOf, sandboxStats, startIsolatedStack, waitFor } from "../helpers/pipeline-tools.js";
+import { advanceSuno, globalId, jobState, rowIdOf, sandboxStats, waitFor } from "../helpers/pipeline-tools.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack({
+  stack = await startStack({
     env: {
       WORKER_CONCURRENCY_SONG: "5",
       // No client-side Suno rate limit, and parked jobs only wake up for webhooks.

@@ -1,9 +1,9 @@
 // Waking parked jobs: provider webhooks (the default), polling when no webhook ever comes,
 // duplicate webhooks, and webhooks that are not signed by us.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { startStack, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { webhookUrl } from "../../src/jobs/webhooks.js";
-import { advanceSuno, globalId, jobState, listBlobs, rowIdOf, sandboxStats, startIsolatedStack, waitFor } from "../helpers/pipeline-tools.js";
+import { advanceSuno, globalId, jobState, listBlobs, rowIdOf, sandboxStats, waitFor } from "../helpers/pipeline-tools.js";
 
 // Webhook stack: parked jobs would sleep 30 s between polls, so finishing within seconds
 // proves that the webhooks woke them.
@@ -11,7 +11,7 @@ let hooks: Stack;
 // Polling stack: the usual short poll intervals.
 let polls: Stack;
 beforeAll(async () => {
-  [hooks, polls] = await Promise.all([startIsolatedStack({ env: { POLL_INITIAL_MS: "30000", POLL_MAX_MS: "30000" } }), startIsolatedStack()]);
+  [hooks, polls] = await Promise.all([startStack({ env: { POLL_INITIAL_MS: "30000", POLL_MAX_MS: "30000" } }), startStack()]);
 });
 afterAll(async () => {
   await Promise.all([hooks?.close(), polls?.close()]);

@@ -60,11 +60,16 @@ describe("template cache, one process", () => {
   it("concurrent misses in one process share one load", async () => {
     const c = new TemplateCache<number>(redis, cfg);
     let loads = 0;
-    const values = await Promise.all(Array.from({ length: 10 }, () => c.get("shared", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The first load stays open until all ten calls have been made.
+    const pending = Array.from({ length: 10 }, () => c.get("shared", async () => {
       loads++;
-      await sleep(20);
+      await gate;
       return 7;
-    })));
+    }));
+    release();
+    const values = await Promise.all(pending);
     expect(values).toEqual(Array(10).fill(7));
     expect(loads).toBe(1);
   });

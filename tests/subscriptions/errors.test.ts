@@ -1,14 +1,13 @@
 // A failure while a subscription streams ends it with a masked, coded error: no SQL, table
 // names or driver text reach the client.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../helpers/pipeline.js";
-import { projectWithPhotos } from "../helpers/pipeline.js";
-import { startIsolatedStack, waitFor } from "../helpers/pipeline-tools.js";
+import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
+import { waitFor } from "../helpers/pipeline-tools.js";
 import { subscribeWs, wsClient } from "../helpers/subscriptions.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack({ role: "api" });
+  stack = await startStack({ role: "api" });
 });
 afterAll(() => stack?.close());
 

@@ -2,13 +2,13 @@ import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp } from "../helpers/app.js";
-import { projectWithPhotos, type Stack } from "../helpers/pipeline.js";
-import { startIsolatedStack, waitFor } from "../helpers/pipeline-tools.js";
+import { startStack, projectWithPhotos, type Stack } from "../helpers/pipeline.js";
+import { waitFor } from "../helpers/pipeline-tools.js";
 import { sequences, subscribeSse, subscribeWs, wsClient } from "../helpers/subscriptions.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack();
+  stack = await startStack();
 });
 afterAll(() => stack?.close());
 

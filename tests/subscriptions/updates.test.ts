@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLOSED, OVERFLOW } from "../../src/jobs/events.js";
 import { transition } from "../../src/generations/history.js";
 import { generationUpdates } from "../../src/subscriptions/generation-updates.js";
-import type { Stack } from "../helpers/pipeline.js";
-import { startIsolatedStack } from "../helpers/pipeline-tools.js";
+import { startStack, type Stack } from "../helpers/pipeline.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startIsolatedStack({ role: "api" });
+  stack = await startStack({ role: "api" });
 });
 afterAll(() => stack?.close());
 
