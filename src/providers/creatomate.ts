@@ -4,12 +4,9 @@
 //   - unknown statuses are "still in progress", never success;
 //   - modifications must use the element names the template's `source` actually has.
 import { z } from "zod";
-import type { Dispatcher } from "undici";
 import type { Config } from "../config.js";
-import type { Logger } from "../logger.js";
 import { ProviderError, ProviderErrorCode, recode, safeDetail } from "./errors.js";
-import { JsonHttpClient } from "./http.js";
-import type { RateLimiter } from "./rate-limit.js";
+import { providerHttpClient, type ProviderClientOptions } from "./http.js";
 import type { TemplateCache } from "./template-cache.js";
 
 export interface CreatomateTemplateSummary {
@@ -271,12 +268,8 @@ export function buildModifications(template: Pick<CreatomateTemplate, "id" | "so
 
 // ---- client ----
 
-export interface CreatomateClientOptions {
+export interface CreatomateClientOptions extends ProviderClientOptions {
   templateCache?: TemplateCache<CreatomateTemplate>;
-  rateLimiter?: RateLimiter;
-  logger?: Pick<Logger, "warn" | "debug">;
-  dispatcher?: Dispatcher;
-  retryBaseMs?: number;
 }
 
 export type CreatomateClient = ReturnType<typeof createCreatomateClient>;
@@ -288,17 +281,7 @@ export function createCreatomateClient(
   >,
   opts: CreatomateClientOptions = {},
 ) {
-  const http = new JsonHttpClient({
-    provider: "creatomate",
-    baseUrl: config.creatomate.baseUrl,
-    apiKey: config.creatomate.apiKey,
-    connectTimeoutMs: config.PROVIDER_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    maxRetries: config.PROVIDER_MAX_RETRIES,
-    ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-  });
+  const http = providerHttpClient("creatomate", config.creatomate, config, opts);
 
   async function fetchTemplate(id: string, signal?: AbortSignal): Promise<CreatomateTemplate> {
     try {

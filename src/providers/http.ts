@@ -3,7 +3,9 @@
 // retries with exponential backoff + jitter that honour `retry-after` — but only where repeating
 // the request cannot do harm (see shouldRetry).
 import { Agent, type Dispatcher } from "undici";
+import type { Config, ProviderEndpoint } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { RateLimiter } from "./rate-limit.js";
 import { abortableSleep } from "./util.js";
 import {
   ProviderError,
@@ -45,6 +47,38 @@ export interface HttpClientOptions {
   random?: () => number;
   /** Use an existing dispatcher instead of creating an Agent (then close() leaves it alone). */
   dispatcher?: Dispatcher;
+}
+
+/** What a provider client accepts beyond its config (tests inject agents and faster backoff). */
+export interface ProviderClientOptions {
+  rateLimiter?: RateLimiter;
+  logger?: Pick<Logger, "warn" | "debug">;
+  dispatcher?: Dispatcher;
+  retryBaseMs?: number;
+}
+
+export type HttpTimeouts = Pick<Config, "PROVIDER_CONNECT_TIMEOUT_MS" | "PROVIDER_TIMEOUT_MS" | "PROVIDER_MAX_RETRIES">;
+
+/** The JSON client of one provider, from its endpoint and the shared timeout/retry settings. */
+export function providerHttpClient(
+  provider: ProviderName,
+  endpoint: ProviderEndpoint,
+  config: HttpTimeouts,
+  opts: ProviderClientOptions,
+  extra: Pick<HttpClientOptions, "bodyStatus"> = {},
+): JsonHttpClient {
+  return new JsonHttpClient({
+    provider,
+    baseUrl: endpoint.baseUrl,
+    apiKey: endpoint.apiKey,
+    connectTimeoutMs: config.PROVIDER_CONNECT_TIMEOUT_MS,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    maxRetries: config.PROVIDER_MAX_RETRIES,
+    ...extra,
+    ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+  });
 }
 
 export interface RequestOptions {

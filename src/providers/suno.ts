@@ -6,8 +6,6 @@
 //   - one request yields two tracks; pickTrack chooses one deterministically.
 import { z } from "zod";
 import type { Config } from "../config.js";
-import type { Logger } from "../logger.js";
-import type { Dispatcher } from "undici";
 import {
   ProviderError,
   ProviderErrorCode,
@@ -15,8 +13,7 @@ import {
   safeDetail,
   type ProviderErrorCode as Code,
 } from "./errors.js";
-import { JsonHttpClient } from "./http.js";
-import type { RateLimiter } from "./rate-limit.js";
+import { providerHttpClient, type ProviderClientOptions } from "./http.js";
 import { truncateAt } from "./util.js";
 
 export type SunoModel = "V4" | "V4_5" | "V4_5PLUS" | "V4_5ALL" | "V5" | "V5_5";
@@ -352,13 +349,7 @@ function mapSunoError(err: unknown): unknown {
   return err;
 }
 
-export interface SunoClientOptions {
-  rateLimiter?: RateLimiter;
-  logger?: Pick<Logger, "warn" | "debug">;
-  dispatcher?: Dispatcher;
-  /** Overrides for tests. */
-  retryBaseMs?: number;
-}
+export type SunoClientOptions = ProviderClientOptions;
 
 export type SunoClient = ReturnType<typeof createSunoClient>;
 
@@ -369,18 +360,7 @@ export function createSunoClient(
   >,
   opts: SunoClientOptions = {},
 ) {
-  const http = new JsonHttpClient({
-    provider: "suno",
-    baseUrl: config.suno.baseUrl,
-    apiKey: config.suno.apiKey,
-    connectTimeoutMs: config.PROVIDER_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    maxRetries: config.PROVIDER_MAX_RETRIES,
-    bodyStatus: sunoBodyStatus,
-    ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-  });
+  const http = providerHttpClient("suno", config.suno, config, opts, { bodyStatus: sunoBodyStatus });
 
   /** POSTs a generate body as-is (no client-side checks) and returns the taskId. */
   async function submitRequest(body: SunoGenerateBody, signal?: AbortSignal): Promise<string> {
