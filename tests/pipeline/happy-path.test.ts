@@ -23,11 +23,11 @@ describe("generateAd", () => {
     const q = await stack.api.gql<{
       project: {
         lyrics: { status: string; text: string; title: string }[];
-        songs: { status: string; audioUrl: string; duration: number }[];
+        songs: { status: string; audioUrl: string; coverImageUrl: string | null; duration: number }[];
         videos: { status: string; videoUrl: string; thumbnailUrl: string | null; progress: number }[];
       };
     }>(
-      `query($p: ID!) { project(id: $p) { lyrics { status text title } songs { status audioUrl duration } videos { status videoUrl thumbnailUrl progress } } }`,
+      `query($p: ID!) { project(id: $p) { lyrics { status text title } songs { status audioUrl coverImageUrl duration } videos { status videoUrl thumbnailUrl progress } } }`,
       { p: projectId },
       user.token,
     );
@@ -40,6 +40,10 @@ describe("generateAd", () => {
     const video = await download(project.videos[0]!.videoUrl);
     expect(video.subarray(4, 8).toString()).toBe("ftyp");
     expect(project.videos[0]!.progress).toBe(100);
+    // The pictures that go with the results are copied too: a PNG cover, a snapshot image.
+    const cover = await download(project.songs[0]!.coverImageUrl!);
+    expect(cover.subarray(1, 4).toString()).toBe("PNG");
+    expect((await download(project.videos[0]!.thumbnailUrl!)).length).toBeGreaterThan(100);
     // Sequences are consecutive per project.
     const seqs = watch.events.map((e) => e.sequence).sort((a, b) => a - b);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));

@@ -4,6 +4,7 @@ import { nextStage } from "../../generations/chain.js";
 import { transition } from "../../generations/history.js";
 import { findRow, type Kind, type PatchFor, type RowFor } from "../../generations/kinds.js";
 import type { Services } from "../../context.js";
+import type { WorkerDeps } from "../runner.js";
 
 /** QUEUED -> PROCESSING (no-op when already PROCESSING after a crash or a wake-up). */
 export async function start<K extends Kind>(deps: Services, kind: K, row: RowFor<K>, message: string, progress = 5): Promise<RowFor<K> | null> {
@@ -97,4 +98,25 @@ export function copyReporter<K extends Kind>(deps: Services, kind: K, row: RowFo
       return current;
     },
   };
+}
+
+const MAX_PICTURE_BYTES = 20 * 1024 * 1024;
+
+/** Copies the picture that goes with a result (a song's cover, a video's thumbnail). It is a
+ *  nicety: when it cannot be copied the result is complete without it (null). */
+export async function copyPicture(
+  deps: WorkerDeps,
+  url: string | null,
+  key: string,
+  provider: "suno" | "creatomate",
+  generationId: string,
+): Promise<string | null> {
+  if (!url) return null;
+  try {
+    await deps.providers.copyUrlToBlob({ url, storage: deps.storage, key, maxBytes: MAX_PICTURE_BYTES, provider });
+    return key;
+  } catch (err) {
+    deps.log.warn({ err: String(err), generationId, key }, "could not copy a result's picture; leaving it out");
+    return null;
+  }
 }

@@ -6,7 +6,7 @@ import { StepFailure } from "../failures.js";
 import { DONE, pollDelay, type Step } from "../runner.js";
 import { webhookUrl } from "../webhooks.js";
 import { generationBlobKey } from "../../storage/keys.js";
-import { advance, complete, copyReporter, start } from "./common.js";
+import { advance, complete, copyPicture, copyReporter, start } from "./common.js";
 
 const STAGE_MESSAGE: Record<string, string> = {
   PENDING: "The music service is composing the song",
@@ -66,18 +66,7 @@ export const songStep: Step<"SONG"> = async (deps, initial, job) => {
   });
   row = await reporter.settle();
   if (!row) return DONE;
-  let imageKey: string | null = null;
-  if (track.imageUrl) {
-    const key = generationBlobKey(row.projectId, "songs", row.id, "cover");
-    // The cover is a nicety: a song without one is still a song.
-    imageKey = await deps.providers
-      .copyUrlToBlob({ url: track.imageUrl, storage: deps.storage, key, maxBytes: 10 * 1024 * 1024, provider: "suno" })
-      .then(() => key)
-      .catch((err: unknown) => {
-        deps.log.warn({ err: String(err), songId: row!.id }, "could not copy the song's cover image");
-        return null;
-      });
-  }
+  const imageKey = await copyPicture(deps, track.imageUrl, generationBlobKey(row.projectId, "songs", row.id, "cover"), "suno", row.id);
   await complete(
     deps,
     "SONG",

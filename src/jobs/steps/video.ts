@@ -7,7 +7,7 @@ import { StepFailure } from "../failures.js";
 import { DONE, pollDelay, type Step, type WorkerDeps } from "../runner.js";
 import { webhookUrl } from "../webhooks.js";
 import { generationBlobKey } from "../../storage/keys.js";
-import { advance, complete, copyReporter, start } from "./common.js";
+import { advance, complete, copyPicture, copyReporter, start } from "./common.js";
 
 const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;
 const MAX_PHOTOS = 10;
@@ -90,17 +90,7 @@ export const videoStep: Step<"VIDEO"> = async (deps, initial, job) => {
   });
   row = await reporter.settle();
   if (!row) return DONE;
-  let thumbKey: string | null = null;
-  if (render.snapshotUrl) {
-    const key = generationBlobKey(row.projectId, "videos", row.id, "thumbnail");
-    thumbKey = await deps.providers
-      .copyUrlToBlob({ url: render.snapshotUrl, storage: deps.storage, key, maxBytes: 20 * 1024 * 1024, provider: "creatomate" })
-      .then(() => key)
-      .catch((err: unknown) => {
-        deps.log.warn({ err: String(err), videoId: row!.id }, "could not copy the video's thumbnail");
-        return null;
-      });
-  }
+  const thumbKey = await copyPicture(deps, render.snapshotUrl, generationBlobKey(row.projectId, "videos", row.id, "thumbnail"), "creatomate", row.id);
   await complete(
     deps,
     "VIDEO",
