@@ -49,10 +49,6 @@ function isUniqueViolation(err: unknown): boolean {
 const busy = (kind: Kind) =>
   alreadyProcessing(`a ${KIND_LABEL[kind]} generation is already queued or running for this project; wait for it or cancel it`);
 
-async function publishAll(services: Services, events: GenerationEventMessage[]) {
-  for (const e of events) services.events.publish(e);
-}
-
 /** Creates rows and events in one transaction; a second active run of a stage is refused by
  *  the database's partial unique index, which is what makes concurrent calls safe. */
 async function createQueued<T>(services: Services, kind: Kind, write: (tx: Tx) => Promise<{ result: T; events: GenerationEventMessage[] }>) {
@@ -61,7 +57,7 @@ async function createQueued<T>(services: Services, kind: Kind, write: (tx: Tx) =
     // pooled connection; the others must be allowed to wait for one (the default 2 s is short
     // under a burst) so that they end as ALREADY_PROCESSING, not as a pool timeout.
     const { result, events } = await services.prisma.$transaction(write, { maxWait: 10_000 });
-    await publishAll(services, events);
+    for (const event of events) services.events.publish(event);
     return result;
   } catch (err) {
     if (isUniqueViolation(err)) throw busy(kind);
