@@ -158,34 +158,36 @@ describe("one active run per stage", () => {
   });
 
   it("20 concurrent generateLyric calls start exactly one row and one job", async () => {
-    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
-    // The lyric worker is paused so the winner stays QUEUED for the whole race (otherwise a
-    // late caller could legitimately start a second run after a very fast first one).
-    const worker = stack.api.app.workers!.workers.LYRIC;
-    await worker.pause(true);
-    let results;
+    // An API without workers, so the winner stays QUEUED for the whole race (with a worker a
+    // very fast first run could finish, and a late caller would then rightly start a second).
+    const apiOnly = await startStack({ role: "api" });
     try {
-      results = await Promise.all(
-        Array.from({ length: 20 }, () => stack.api.gql<{ generateLyric: { id: string } }>(LYRIC, { p: projectId }, user.token)),
-      );
+      await race(apiOnly);
     } finally {
-      worker.resume();
+      await apiOnly.close();
     }
-    const ok = results.filter((r) => !r.errors);
-    const refused = results.filter((r) => r.errors);
-    expect(ok).toHaveLength(1);
-    expect(refused).toHaveLength(19);
-    for (const r of refused) expectError(r, "ALREADY_PROCESSING");
-
-    const rows = await stack.api.app.services.prisma.lyric.findMany({ where: { projectId: rowId } });
-    expect(rows.map((r) => r.id)).toEqual([rowIdOf(ok[0]!.data!.generateLyric.id)]);
-    const queued = await stack.api.app.services.prisma.generationEvent.count({ where: { projectId: rowId, status: "QUEUED" } });
-    expect(queued).toBe(1);
-    const queue = stack.api.app.services.jobs.queues.LYRIC;
-    const jobs = await queue.getJobs(["waiting", "active", "delayed", "completed", "failed", "prioritized"]);
-    expect(jobs.filter((j) => j.data.generationId === rows[0]!.id)).toHaveLength(1);
-    // No job was added for a row that was rolled back.
-    const known = await stack.api.app.services.prisma.lyric.count({ where: { id: { in: jobs.map((j) => j.data.generationId) } } });
-    expect(known).toBe(new Set(jobs.map((j) => j.data.generationId)).size);
   });
 });
+
+async function race(target: Stack) {
+  const { user, projectId, rowId } = await projectWithPhotos(target, { photos: 0 });
+  const results = await Promise.all(
+    Array.from({ length: 20 }, () => target.api.gql<{ generateLyric: { id: string } }>(LYRIC, { p: projectId }, user.token)),
+  );
+  const ok = results.filter((r) => !r.errors);
+  const refused = results.filter((r) => r.errors);
+  expect(ok).toHaveLength(1);
+  expect(refused).toHaveLength(19);
+  for (const r of refused) expectError(r, "ALREADY_PROCESSING");
+
+  const rows = await target.api.app.services.prisma.lyric.findMany({ where: { projectId: rowId } });
+  expect(rows.map((r) => r.id)).toEqual([rowIdOf(ok[0]!.data!.generateLyric.id)]);
+  const queued = await target.api.app.services.prisma.generationEvent.count({ where: { projectId: rowId, status: "QUEUED" } });
+  expect(queued).toBe(1);
+  const queue = target.api.app.services.jobs.queues.LYRIC;
+  const jobs = await queue.getJobs(["waiting", "active", "delayed", "completed", "failed", "prioritized"]);
+  expect(jobs.filter((j) => j.data.generationId === rows[0]!.id)).toHaveLength(1);
+  // No job was added for a row that was rolled back.
+  const known = await target.api.app.services.prisma.lyric.count({ where: { id: { in: jobs.map((j) => j.data.generationId) } } });
+  expect(known).toBe(new Set(jobs.map((j) => j.data.generationId)).size);
+}
