@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     globalSetup: ["tests/setup/global-setup.ts"],
     include: ["tests/**/*.test.ts"],
+    // The reliability suite (kills, outages, attacks) runs on its own: npm run test:chaos.
+    exclude: ["tests/chaos/**", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

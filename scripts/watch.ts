@@ -7,7 +7,7 @@
 // with `after` = the last sequence it printed, so nothing is missed or shown twice.
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { makePng } from "../src/sandbox/png.js";
+import { makePng } from "../sandbox/png.js";
 
 const BASE = (process.env.CASTAD_URL ?? "http://127.0.0.1:4000").replace(/\/$/, "");
 const EMAIL = process.env.CASTAD_EMAIL ?? "demo@castad.local";

@@ -1,6 +1,8 @@
 // The one place the environment is read. Parsed once per process (loadConfig) and passed
 // down explicitly, so tests can build a config with overrides instead of mutating globals.
+import { createHmac } from "node:crypto";
 import { z } from "zod";
+import { ephemeralSecrets, loadOrCreateDevSecrets } from "./dev-secrets.js";
 
 const AZURITE_ACCOUNT = "devstoreaccount1";
 // Azurite's published well-known development key: not a secret.
@@ -21,13 +23,14 @@ const bool = (def: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? def : ["true", "1", "yes"].includes(v)));
 
-const DEV_JWT_SECRET = "castad-development-secret-do-not-use-in-production";
 
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    HOST: z.string().default("0.0.0.0"),
+    /** Default: 127.0.0.1 in development and tests (nobody else on the network can reach a
+     *  developer's instance), 0.0.0.0 in production. */
+    HOST: optionalString,
     PORT: int(4000),
     PUBLIC_URL: optionalString,
     /** Comma-separated origins allowed to call the API from a browser; "*" = any. */
@@ -39,11 +42,27 @@ const schema = z
     DB_MIGRATE_ON_START: bool(true),
 
     REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+    /** A Redis Cluster instead of REDIS_URL: start-up nodes as host:port,host:port. */
+    REDIS_CLUSTER_NODES: optionalString,
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default("castad"),
 
     JWT_SECRET: optionalString,
-    JWT_TTL_SECONDS: int(7 * 24 * 3600),
-    SIGNIN_ATTEMPTS_PER_15MIN: int(10),
+    /** Access token lifetime; clients renew it with the refreshToken mutation. */
+    JWT_TTL_SECONDS: int(15 * 60),
+    /** Refresh token (session) lifetime without use; every refresh starts it again. */
+    REFRESH_TOKEN_TTL_SECONDS: int(30 * 24 * 3600),
+    /** Wrong passwords in 15 minutes (src/auth/sign-in-limits.ts): per account and client
+     *  IP (then that client is refused for that account), per client IP across accounts, and
+     *  per account from anywhere before each attempt is slowed down (never refused). */
+    SIGNIN_FAILURES_PER_ACCOUNT_IP: int(10),
+    SIGNIN_FAILURES_PER_IP: int(50),
+    SIGNIN_SLOWDOWN_AFTER: int(20),
+    SIGNUPS_PER_IP_PER_HOUR: int(20),
+    /** Take the client IP from X-Forwarded-For (only behind a proxy you run). */
+    TRUST_PROXY: bool(false),
+    /** Password hashes computed at once per process; more wait (bounded) instead of starving
+     *  other requests of the CPU and the libuv thread pool. */
+    PASSWORD_HASH_CONCURRENCY: int(1),
 
     AZURE_STORAGE_CONNECTION_STRING: optionalString,
     AZURE_STORAGE_CONTAINER: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/).default("castad"),
@@ -55,10 +74,31 @@ const schema = z
     AZURITE_LOCATION: z.string().default(".data/azurite"),
     AZURITE_IN_MEMORY: bool(false),
 
+    /** Operation limits (src/http/operation-limits.ts): checked before anything runs. */
     QUERY_MAX_DEPTH: int(10),
+    QUERY_MAX_COST: int(20_000),
+    QUERY_MAX_ALIASES: int(30),
+    QUERY_MAX_TOKENS: int(2_000),
+    QUERY_MAX_DIRECTIVES: int(20),
+    /** An operation still running after this is aborted (as is one whose client went away). */
+    QUERY_TIMEOUT_MS: int(15_000),
+    /** JSON (non-multipart) request bodies; uploads have their own limits below. */
+    JSON_MAX_BODY_BYTES: int(64 * 1024),
+    /** GraphiQL on GET /graphql and schema introspection; default on except in production. */
+    GRAPHIQL: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+    INTROSPECTION: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+    /** A persisted-operations manifest: when set, only the documents it lists are executed. */
+    TRUSTED_DOCUMENTS_FILE: optionalString,
 
     UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024),
     UPLOAD_MAX_FILES: int(10),
+    /** Photos (src/photos/normalize.ts): shortest side accepted, most pixels a file may
+     *  declare (decompression bombs), longest side stored (larger ones are scaled down). */
+    PHOTO_MIN_SIDE: int(200),
+    PHOTO_MAX_PIXELS: int(50_000_000),
+    PHOTO_MAX_SIDE: int(2560),
+    /** Multipart uploads one user may have in flight at once (per API process). */
+    UPLOAD_MAX_CONCURRENT_PER_USER: int(2),
 
     SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
     SANDBOX_HOST: z.string().default("127.0.0.1"),
@@ -68,20 +108,37 @@ const schema = z
     SANDBOX_LATENCY_MS: int(0),
     SANDBOX_ERROR_RATE: z.coerce.number().min(0).max(1).default(0),
     SANDBOX_QUIET: bool(false),
+    /** Suno's documented error transport is HTTP 200 + `code` in the body; `mirror` sends HTTP status = code. */
+    SANDBOX_SUNO_ERROR_HTTP: z.enum(["200", "mirror"]).default("200"),
+    /** Length range of sandbox songs in seconds, "MIN-MAX" (real Suno songs run 1-4 minutes). */
+    SANDBOX_SUNO_TRACK_SECONDS: z.string().regex(/^\d+(\.\d+)?-\d+(\.\d+)?$/).default("60-240"),
 
     OPENAI_API_KEY: optionalString,
+    /** Any OpenAI-compatible server; set alone (no key) for keyless servers such as Ollama or vLLM. */
     OPENAI_BASE_URL: optionalString,
     OPENAI_MODEL: z.string().default("gpt-4o-mini"),
+    /** Classic Azure OpenAI (the SDK's AzureOpenAI): endpoint + api-key + api-version; the model is the deployment name. */
+    AZURE_OPENAI_ENDPOINT: optionalString,
+    AZURE_OPENAI_API_KEY: optionalString,
+    OPENAI_API_VERSION: z.string().default("2024-10-21"),
+    OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
 
     SUNO_API_KEY: optionalString,
     SUNO_BASE_URL: z.string().default("https://api.sunoapi.org"),
     SUNO_MODEL: z.enum(["V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"]).default("V4_5"),
     SUNO_RATE_LIMIT_PER_10S: int(18),
+    /** Which host's error codes: sunoapi.org (429 = credits, 430 = rate) or kie.ai (402 = credits, 429 = rate). auto = by SUNO_BASE_URL. */
+    SUNO_ERROR_CODES: z.enum(["auto", "sunoapi", "kie"]).default("auto"),
+    SUNO_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
 
     CREATOMATE_API_KEY: optionalString,
     CREATOMATE_BASE_URL: z.string().default("https://api.creatomate.com"),
     CREATOMATE_TEMPLATE_ID: optionalString,
-    CREATOMATE_RATE_LIMIT_PER_10S: int(20),
+    /** Without CREATOMATE_TEMPLATE_ID, the default template is the newest one carrying this tag. */
+    CREATOMATE_TEMPLATE_TAG: z.string().default("castad"),
+    /** Documented: 30 requests per 10 s for the whole account, every request (polls too). Keep a margin. */
+    CREATOMATE_RATE_LIMIT_PER_10S: int(25),
+    CREATOMATE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
     TEMPLATE_CACHE_TTL_SECONDS: int(300),
 
     PROVIDER_CONNECT_TIMEOUT_MS: int(5_000),
@@ -90,6 +147,13 @@ const schema = z
     DOWNLOAD_TIMEOUT_MS: int(300_000),
 
     WEBHOOK_SECRET: optionalString,
+    /** Real providers must download our media and call us back: loopback/private URLs are refused at
+     *  start unless this is set (providers on a private network, or polling only). */
+    ALLOW_PRIVATE_URLS: bool(false),
+    /** Log the doctor's checks (one cheap call per real provider) after start. */
+    STARTUP_CHECKS: bool(true),
+    /** Where development keeps the random JWT/webhook secrets it creates on first start. */
+    DEV_SECRETS_FILE: z.string().default(".data/secrets.json"),
 
     WORKER_CONCURRENCY_LYRIC: int(5),
     WORKER_CONCURRENCY_SONG: int(5),
@@ -98,9 +162,44 @@ const schema = z
     JOB_BACKOFF_MS: int(2_000),
     POLL_INITIAL_MS: int(2_000),
     POLL_MAX_MS: int(30_000),
+    /** With webhooks that can reach us, polls are a safety net: at least this far apart. */
+    POLL_WITH_WEBHOOKS_MS: int(30_000),
     GENERATION_TIMEOUT_SECONDS: int(1_800),
     RECONCILE_INTERVAL_MS: int(15_000),
-    WORKER_LOCK_MS: int(30_000),
+    WORKER_LOCK_MS: int(15_000),
+    /** How long a run waits for the callback of a submission whose answer was lost before it
+     *  submits again (src/jobs/submissions.ts). */
+    SUBMIT_GRACE_MS: int(180_000),
+    /** Photo blobs without a row older than the grace are deleted every interval (workers). */
+    ORPHAN_SWEEP_INTERVAL_MS: int(3_600_000),
+    ORPHAN_BLOB_GRACE_MS: int(3_600_000),
+
+    /** Billable work per user (src/generations/allowance.ts); 0 = unlimited. */
+    AD_QUOTA_PER_30_DAYS: int(50),
+    MAX_ACTIVE_GENERATIONS_PER_USER: int(9),
+
+    /** The queue dashboard (/admin/queues, admins only) may retry, promote and remove jobs. */
+    ADMIN_QUEUES_WRITE: bool(false),
+    /** Operator alerts (Slack-compatible JSON, HMAC-signed): generation failures, provider
+     *  error rates, queue backlogs. Unset = no alerts. */
+    ALERT_WEBHOOK_URL: optionalString,
+    /** Key of the alert signature; defaults to one derived from WEBHOOK_SECRET. */
+    ALERT_WEBHOOK_SECRET: optionalString,
+    ALERT_GROUP_SECONDS: int(60),
+    ALERT_REPEAT_SECONDS: int(600),
+    ALERT_CHECK_SECONDS: int(60),
+    ALERT_PROVIDER_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.5),
+    ALERT_PROVIDER_MIN_CALLS: int(10),
+    ALERT_QUEUE_BACKLOG: int(500),
+    /** How often PostgreSQL and Redis are probed, to log an outage (and its end) once. */
+    OUTAGE_PROBE_MS: int(2_000),
+    /** The worker's own HTTP server (/health, /ready, /metrics); 0 = any free port. */
+    WORKER_HTTP_PORT: int(4001),
+    /** SIGTERM to exit: draining requests, subscriptions and running steps must fit in it. */
+    SHUTDOWN_TIMEOUT_MS: int(25_000),
+    /** After SIGTERM the API keeps accepting requests this long (while /ready is already 503),
+     *  so a load balancer notices before connections are refused. Default 5 s in production. */
+    SHUTDOWN_READY_DELAY_MS: z.coerce.number().int().nonnegative().optional(),
 
     SUBSCRIPTION_KEEPALIVE_MS: int(12_000),
     SUBSCRIPTION_MAX_BUFFER: int(1_000),
@@ -118,64 +217,135 @@ const schema = z
 
 export type Env = z.infer<typeof schema>;
 
+export type ProviderMode = "real" | "sandbox";
+
 export interface ProviderEndpoint {
   apiKey: string;
   baseUrl: string;
+  /** Sandboxed providers talk to the local sandbox; real ones to the configured service. */
+  mode: ProviderMode;
+  /** Deadline of one request attempt. */
+  timeoutMs: number;
 }
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, "HOST"> {
+  HOST: string;
   publicUrl: string;
   jwtSecret: string;
   webhookSecret: string;
   storageConnectionString: string;
   /** Whether npm start / the worker must run Azurite because storage points at it. */
   usesAzurite: boolean;
-  /** Whether the provider sandbox is started and the clients pointed at it. */
+  /** Whether any provider is sandboxed (so npm start runs the sandbox). */
   useSandbox: boolean;
+  /** Whether any provider is real (so start-up checks apply). */
+  anyRealProvider: boolean;
   sandboxUrl: string;
-  openai: ProviderEndpoint & { model: string };
-  suno: ProviderEndpoint & { model: Env["SUNO_MODEL"] };
-  creatomate: ProviderEndpoint & { templateId: string | undefined };
+  sandboxSunoTrackSeconds: readonly [number, number];
+  /** `azure`: classic Azure OpenAI (api-key header + api-version); `openai`: any OpenAI-compatible server. */
+  openai: ProviderEndpoint & { model: string; flavor: "openai" | "azure"; apiVersion: string };
+  suno: ProviderEndpoint & { model: Env["SUNO_MODEL"]; errorCodes: "sunoapi" | "kie" };
+  creatomate: ProviderEndpoint & { templateId: string | undefined; templateTag: string };
+  shutdownReadyDelayMs: number;
+  graphiql: boolean;
+  introspection: boolean;
+  alertSecret: string;
 }
 
 export class ConfigError extends Error {}
 
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return "";
+  }
+};
+
+/** With only PORT changed, a second local instance must not collide with the first: the
+ *  sandbox, Azurite and worker probe ports follow PORT (4000 gives today's 4010, 10000, 4001)
+ *  unless set themselves. */
+function portDefaults(source: NodeJS.ProcessEnv): Record<string, string> {
+  const port = Number(source.PORT ?? 4000);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535 - 6000) return {};
+  return { SANDBOX_PORT: String(port + 10), AZURITE_PORT: String(port + 6000), WORKER_HTTP_PORT: String(port + 1) };
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(source);
+  const parsed = schema.safeParse({ ...portDefaults(source), ...source });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const env = parsed.data;
-  const hasRealKeys = Boolean(env.OPENAI_API_KEY || env.SUNO_API_KEY || env.CREATOMATE_API_KEY);
-  const useSandbox = env.SANDBOX === "on" || (env.SANDBOX === "auto" && !hasRealKeys);
+  // Each provider on its own: real when its key (for OpenAI-compatible servers, its base URL)
+  // is set, sandboxed otherwise. SANDBOX=on / off forces every provider one way.
+  const realWhen = (configured: boolean): ProviderMode =>
+    env.SANDBOX === "on" ? "sandbox" : env.SANDBOX === "off" || configured ? "real" : "sandbox";
+  const azure = Boolean(env.AZURE_OPENAI_ENDPOINT);
+  const modes = {
+    openai: realWhen(Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL || azure)),
+    suno: realWhen(Boolean(env.SUNO_API_KEY)),
+    creatomate: realWhen(Boolean(env.CREATOMATE_API_KEY)),
+  };
   const sandboxUrl = `http://${env.SANDBOX_HOST}:${env.SANDBOX_PORT}`;
   const storageConnectionString =
     env.AZURE_STORAGE_CONNECTION_STRING ?? azuriteConnectionString(env.AZURITE_HOST, env.AZURITE_PORT);
-  const key = (real: string | undefined) => (useSandbox ? env.SANDBOX_API_KEY : (real ?? ""));
+  const endpoint = (mode: ProviderMode, key: string | undefined, realUrl: string, sandboxPath: string, timeout: number | undefined) => ({
+    mode,
+    apiKey: mode === "sandbox" ? env.SANDBOX_API_KEY : (key ?? ""),
+    baseUrl: mode === "sandbox" ? `${sandboxUrl}${sandboxPath}` : realUrl,
+    timeoutMs: timeout ?? env.PROVIDER_TIMEOUT_MS,
+  });
+  const openaiMode = modes.openai;
+  const useAzure = openaiMode === "real" && azure;
+  // No constant secret anywhere: development creates random ones once (.data/), a process
+  // in tests that was given none gets its own, production requires them (checked above).
+  const generated =
+    env.JWT_SECRET && env.WEBHOOK_SECRET
+      ? null
+      : env.NODE_ENV === "development"
+        ? loadOrCreateDevSecrets(env.DEV_SECRETS_FILE)
+        : ephemeralSecrets();
   return {
     ...env,
+    HOST: env.HOST ?? (env.NODE_ENV === "production" ? "0.0.0.0" : "127.0.0.1"),
     publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/$/, ""),
-    jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
-    webhookSecret: env.WEBHOOK_SECRET ?? `${DEV_JWT_SECRET}-webhooks`,
+    jwtSecret: env.JWT_SECRET ?? generated!.jwtSecret,
+    webhookSecret: env.WEBHOOK_SECRET ?? generated!.webhookSecret,
     storageConnectionString,
     usesAzurite: env.AZURITE_START && !env.AZURE_STORAGE_CONNECTION_STRING,
-    useSandbox,
+    alertSecret: env.ALERT_WEBHOOK_SECRET ?? createHmac("sha256", env.WEBHOOK_SECRET ?? generated!.webhookSecret).update("castad-alerts").digest("hex"),
+    graphiql: env.GRAPHIQL ? ["true", "1", "yes"].includes(env.GRAPHIQL) : env.NODE_ENV !== "production",
+    introspection: env.INTROSPECTION ? ["true", "1", "yes"].includes(env.INTROSPECTION) : env.NODE_ENV !== "production",
+    shutdownReadyDelayMs: env.SHUTDOWN_READY_DELAY_MS ?? (env.NODE_ENV === "production" ? 5_000 : 0),
+    useSandbox: Object.values(modes).includes("sandbox"),
+    anyRealProvider: Object.values(modes).includes("real"),
     sandboxUrl,
+    sandboxSunoTrackSeconds: env.SANDBOX_SUNO_TRACK_SECONDS.split("-").map(Number) as [number, number],
     openai: {
-      apiKey: key(env.OPENAI_API_KEY),
-      baseUrl: useSandbox ? `${sandboxUrl}/openai/v1` : (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"),
+      ...endpoint(
+        openaiMode,
+        useAzure ? env.AZURE_OPENAI_API_KEY : env.OPENAI_API_KEY,
+        useAzure ? env.AZURE_OPENAI_ENDPOINT! : (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"),
+        "/openai/v1",
+        env.OPENAI_TIMEOUT_MS,
+      ),
       model: env.OPENAI_MODEL,
+      flavor: useAzure ? "azure" : "openai",
+      apiVersion: env.OPENAI_API_VERSION,
     },
     suno: {
-      apiKey: key(env.SUNO_API_KEY),
-      baseUrl: useSandbox ? `${sandboxUrl}/suno` : env.SUNO_BASE_URL,
+      ...endpoint(modes.suno, env.SUNO_API_KEY, env.SUNO_BASE_URL, "/suno", env.SUNO_TIMEOUT_MS),
       model: env.SUNO_MODEL,
+      // The sandbox speaks sunoapi.org's codes unless told otherwise.
+      errorCodes:
+        env.SUNO_ERROR_CODES !== "auto" ? env.SUNO_ERROR_CODES : modes.suno === "real" && /(^|\.)kie\.ai$/i.test(hostOf(env.SUNO_BASE_URL)) ? "kie" : "sunoapi",
     },
     creatomate: {
-      apiKey: key(env.CREATOMATE_API_KEY),
-      baseUrl: useSandbox ? `${sandboxUrl}/creatomate` : env.CREATOMATE_BASE_URL,
+      ...endpoint(modes.creatomate, env.CREATOMATE_API_KEY, env.CREATOMATE_BASE_URL, "/creatomate", env.CREATOMATE_TIMEOUT_MS),
       templateId: env.CREATOMATE_TEMPLATE_ID,
+      templateTag: env.CREATOMATE_TEMPLATE_TAG,
     },
   };
 }

@@ -1,5 +1,8 @@
-// HS256 bearer tokens. The subject is the user id; nothing else is trusted from the token.
+// HS256 access tokens. The subject is the user id and `sid` the session (auth/sessions.ts);
+// nothing else is trusted from the token. They are short-lived: clients refresh them.
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { isUuid } from "../ids.js";
 
 const ISSUER = "castad";
 const AUDIENCE = "castad-api";
@@ -9,25 +12,39 @@ export interface TokenConfig {
   JWT_TTL_SECONDS: number;
 }
 
-const keyCache = new Map<string, Uint8Array>();
+// A KeyObject, not raw bytes: with bytes jose imports a WebCrypto key on every verify, which
+// cost more CPU than the rest of a small request.
+const keyCache = new Map<string, KeyObject>();
 const keyFor = (secret: string) => {
   let key = keyCache.get(secret);
-  if (!key) keyCache.set(secret, (key = new TextEncoder().encode(secret)));
+  if (!key) keyCache.set(secret, (key = createSecretKey(Buffer.from(secret, "utf8"))));
   return key;
 };
 
-export async function issueToken(config: TokenConfig, userId: string): Promise<string> {
-  return new SignJWT({})
+/** An access token for `userId` and its exact expiry (the `exp` claim, whole seconds — clients
+ *  compare against it, so it must not be rounded differently); `sessionId` (the `sid` claim) ties
+ *  it to a revocable session. */
+export async function issueAccessToken(config: TokenConfig, userId: string, sessionId?: string): Promise<{ token: string; expiresAt: Date }> {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + config.JWT_TTL_SECONDS;
+  const token = await new SignJWT(sessionId ? { sid: sessionId } : {})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${config.JWT_TTL_SECONDS}s`)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
     .sign(keyFor(config.jwtSecret));
+  return { token, expiresAt: new Date(exp * 1000) };
 }
 
-export type TokenCheck = { ok: true; userId: string } | { ok: false; reason: "expired" | "invalid" };
+export async function issueToken(config: TokenConfig, userId: string, sessionId?: string): Promise<string> {
+  return (await issueAccessToken(config, userId, sessionId)).token;
+}
+
+export type TokenCheck =
+  | { ok: true; userId: string; sessionId: string | null; expiresAt: number }
+  | { ok: false; reason: "expired" | "invalid" };
 
 export async function verifyToken(config: TokenConfig, token: string): Promise<TokenCheck> {
   try {
@@ -36,8 +53,10 @@ export async function verifyToken(config: TokenConfig, token: string): Promise<T
       audience: AUDIENCE,
       algorithms: ["HS256"],
     });
-    if (typeof payload.sub !== "string") return { ok: false, reason: "invalid" };
-    return { ok: true, userId: payload.sub };
+    // A subject that is not a user id (signed with our secret or not) is simply not valid.
+    if (typeof payload.sub !== "string" || !isUuid(payload.sub)) return { ok: false, reason: "invalid" };
+    const sessionId = typeof payload.sid === "string" ? payload.sid : null;
+    return { ok: true, userId: payload.sub, sessionId, expiresAt: (payload.exp ?? 0) * 1000 };
   } catch (err) {
     return { ok: false, reason: err instanceof joseErrors.JWTExpired ? "expired" : "invalid" };
   }

@@ -13,7 +13,10 @@ export interface DbOptions {
 }
 
 export function createPrisma({ url, poolMax, onQuery }: DbOptions): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: url, max: poolMax, idleTimeoutMillis: 30_000 });
+  // connectionTimeoutMillis: a stopped PostgreSQL refuses connections at once (SERVICE_UNAVAILABLE
+  // within a second); an unreachable one, or a pool busy with a burst, waits at most this long
+  // (as long as transactions may wait for a connection) instead of without end.
+  const adapter = new PrismaPg({ connectionString: url, max: poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
   if (!onQuery) return new PrismaClient({ adapter });
   const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   client.$on("query", (e) => onQuery(e.query));

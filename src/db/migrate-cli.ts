@@ -1,8 +1,10 @@
 // npm run db:migrate — applies pending migrations to DATABASE_URL (creating the database if needed).
+import { existsSync } from "node:fs";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { defaultMigrationsDir, ensureDatabase, migrate } from "./migrate.js";
 
+if (existsSync(".env")) process.loadEnvFile(".env");
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, "migrate");
 try {

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { packagePath } from "../paths.js";
 import pg from "pg";
 
 // The key `prisma migrate` itself locks on.
@@ -126,4 +127,5 @@ export async function migrate(url: string, migrationsDir: string, log: (msg: str
   }
 }
 
-export const defaultMigrationsDir = () => join(process.cwd(), "prisma", "migrations");
+/** The package's prisma/migrations (see paths.ts). */
+export const defaultMigrationsDir = () => packagePath("prisma", "migrations");

@@ -1,30 +1,25 @@
 // generateAd links lyric -> song -> video in an AdRun. A stage is ready to run once the
 // stage it builds on (song.lyricId, video.songId) is COMPLETED; when a stage fails or is
 // cancelled, the later stages of its run end too, with the cause, instead of waiting forever.
-import type { GenerationEventMessage } from "../jobs/events.js";
-import { appendEvent } from "./history.js";
-import { ACTIVE, KIND_LABEL, type AnyRow, type Kind, type Tx } from "./kinds.js";
+import type { GenerationEventMessage } from "../events/message.js";
+import { appendEvent, transition, type HistoryDeps } from "./history.js";
+import { ACTIVE, findRow, STAGES, type AnyRow, type Kind, type Tx } from "./stages.js";
 
 export const UPSTREAM_FAILED = "UPSTREAM_FAILED";
 export const UPSTREAM_CANCELLED = "UPSTREAM_CANCELLED";
 
-export const NEXT: Record<Kind, Kind | null> = { LYRIC: "SONG", SONG: "VIDEO", VIDEO: null };
-
 async function adRunOf(tx: Tx, kind: Kind, id: string) {
-  const where = kind === "LYRIC" ? { lyricId: id } : kind === "SONG" ? { songId: id } : { videoId: id };
-  return tx.adRun.findFirst({ where });
+  const column = STAGES[kind].adRunColumn;
+  return tx.adRun.findFirst({ where: { [column]: id } });
 }
 
 /** Ids of the stages after `kind` in the same ad run, nearest first. */
 export async function laterStages(tx: Tx, kind: Kind, id: string): Promise<{ kind: Kind; id: string }[]> {
   const run = await adRunOf(tx, kind, id);
   if (!run) return [];
-  const order: { kind: Kind; id: string }[] = [
-    { kind: "LYRIC", id: run.lyricId },
-    { kind: "SONG", id: run.songId },
-    { kind: "VIDEO", id: run.videoId },
-  ];
-  return order.slice(order.findIndex((s) => s.kind === kind) + 1);
+  const later: { kind: Kind; id: string }[] = [];
+  for (let next = STAGES[kind].next; next; next = STAGES[next].next) later.push({ kind: next, id: run[STAGES[next].adRunColumn] });
+  return later;
 }
 
 /** Ends the still-waiting later stages of a run after `kind` failed or was cancelled. */
@@ -39,11 +34,9 @@ export async function endLaterStages(
   const verb = outcome === "FAILED" ? "failed" : "was cancelled";
   const errorCode = outcome === "FAILED" ? UPSTREAM_FAILED : UPSTREAM_CANCELLED;
   for (const stage of await laterStages(tx, kind, row.id)) {
-    const message = `Not started because the ${KIND_LABEL[kind]} ${verb}: ${reason}`;
+    const message = `Not started because the ${STAGES[kind].label} ${verb}: ${reason}`;
     const data = { status: outcome, errorCode, errorMessage: message, finishedAt: new Date() };
-    const where = { id: stage.id, status: { in: ACTIVE } };
-    const { count } =
-      stage.kind === "SONG" ? await tx.song.updateMany({ where, data }) : await tx.video.updateMany({ where, data });
+    const count = await STAGES[stage.kind].update(tx, { id: stage.id, status: { in: ACTIVE } }, data);
     if (count === 0) continue;
     events.push(
       await appendEvent(tx, {
@@ -63,6 +56,21 @@ export async function endLaterStages(
 export async function nextStage(tx: Tx, kind: Kind, id: string): Promise<{ kind: Kind; id: string; attempt: number } | null> {
   const [next] = await laterStages(tx, kind, id);
   if (!next) return null;
-  const row = next.kind === "SONG" ? await tx.song.findUnique({ where: { id: next.id } }) : await tx.video.findUnique({ where: { id: next.id } });
+  const row = await findRow(tx, next.kind, next.id);
   return row?.status === "QUEUED" ? { kind: next.kind, id: row.id, attempt: row.attempt } : null;
+}
+
+/** Ends an active generation as FAILED (and the later stages of its ad run). With `attempt`,
+ *  only while the row is still on that attempt: a job of a superseded attempt never fails the
+ *  fresh one. */
+export async function failGeneration(deps: HistoryDeps, kind: Kind, id: string, info: { code: string; message: string }, attempt?: number) {
+  return transition(deps, {
+    kind,
+    id,
+    from: ACTIVE,
+    attempt,
+    data: { status: "FAILED", errorCode: info.code, errorMessage: info.message, finishedAt: new Date() },
+    message: info.message,
+    also: (tx, row) => endLaterStages(tx, kind, row, "FAILED", info.message),
+  });
 }

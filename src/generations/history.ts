@@ -1,10 +1,11 @@
 // Every status or progress change of a generation is one GenerationEvent, written in the same
 // transaction as the row change and published once the transaction has committed.
 import type { PrismaClient } from "../db/client.js";
-import type { EventBus, GenerationEventMessage } from "../jobs/events.js";
-import { findRow, updateRow, type Kind, type PatchFor, type RowFor, type Status, type Tx } from "./kinds.js";
+import type { EventBus } from "../events/bus.js";
+import type { GenerationEventMessage } from "../events/message.js";
+import { updateRowReturning, type Kind, type Patch, type RowFor, type Status, type Tx } from "./stages.js";
 
-export interface EventInput {
+interface EventInput {
   projectId: string;
   kind: Kind;
   generationId: string;
@@ -14,15 +15,21 @@ export interface EventInput {
 }
 
 /** Appends an event with the project's next sequence number. The UPDATE takes the project
- *  row's lock, so concurrent writers for one project get consecutive, unique sequences. */
+ *  row's lock, so concurrent writers for one project get consecutive, unique sequences. One
+ *  statement (a status write is on every subscriber's critical path): bump, then insert. */
 export async function appendEvent(tx: Tx, input: EventInput): Promise<GenerationEventMessage> {
-  const { eventSequence } = await tx.project.update({
-    where: { id: input.projectId },
-    data: { eventSequence: { increment: 1 } },
-    select: { eventSequence: true },
-  });
-  const row = await tx.generationEvent.create({ data: { ...input, sequence: eventSequence } });
-  return toMessage(row);
+  const rows = await tx.$queryRaw<{ sequence: number; created_at: Date }[]>`
+    WITH next AS (
+      UPDATE projects SET event_sequence = event_sequence + 1, updated_at = now()
+      WHERE id = ${input.projectId}::uuid RETURNING event_sequence)
+    INSERT INTO generation_events (project_id, sequence, kind, generation_id, status, progress, message)
+    SELECT ${input.projectId}::uuid, event_sequence, ${input.kind}::"GenerationKind", ${input.generationId}::uuid,
+           ${input.status}::"GenerationStatus", ${input.progress}, ${input.message}
+    FROM next
+    RETURNING sequence, created_at`;
+  const row = rows[0];
+  if (!row) throw new Error(`project ${input.projectId} of an event is missing`);
+  return toMessage({ ...input, sequence: row.sequence, createdAt: row.created_at });
 }
 
 /** A stored GenerationEvent as it travels (JSON-safe). */
@@ -44,25 +51,38 @@ export interface HistoryDeps {
   events: EventBus;
 }
 
-export interface TransitionInput<K extends Kind> {
+interface TransitionInput<K extends Kind> {
   kind: K;
   id: string;
   /** The change happens only while the row is in one of these statuses. */
   from: Status[];
   /** ...and only while the row is on this attempt (workers always pass the attempt they run). */
   attempt?: number;
-  data: PatchFor<K>;
+  data: Patch<K>;
   message: string | null;
   /** More writes that must commit with this change (e.g. ending later stages of a chain). */
   also?: (tx: Tx, row: RowFor<K>) => Promise<GenerationEventMessage[]>;
 }
 
+/** Runs `write` in one transaction and publishes the events it appended once it has
+ *  committed (never before: a listener must be able to read what an event announces). */
+export async function commit<T>(
+  deps: HistoryDeps,
+  write: (tx: Tx) => Promise<{ result: T; events: GenerationEventMessage[] } | null>,
+  options?: { maxWait?: number },
+): Promise<T | null> {
+  const done = await deps.prisma.$transaction(write, options);
+  if (!done) return null;
+  for (const event of done.events) deps.events.publish(event);
+  return done.result;
+}
+
 /** Applies a guarded change and its event atomically, then publishes. Returns the updated
  *  row, or null when the row had already left `from` (e.g. cancelled meanwhile). */
 export async function transition<K extends Kind>(deps: HistoryDeps, input: TransitionInput<K>): Promise<RowFor<K> | null> {
-  const result = await deps.prisma.$transaction(async (tx) => {
-    if (!(await updateRow(tx, input.kind, input.id, input.from, input.data, input.attempt))) return null;
-    const row = (await findRow(tx, input.kind, input.id))!;
+  return commit(deps, async (tx) => {
+    const row = await updateRowReturning(tx, input.kind, input.id, input.from, input.data, input.attempt);
+    if (!row) return null;
     const events = [
       await appendEvent(tx, {
         projectId: row.projectId,
@@ -74,9 +94,6 @@ export async function transition<K extends Kind>(deps: HistoryDeps, input: Trans
       }),
     ];
     if (input.also) events.push(...(await input.also(tx, row)));
-    return { row, events };
+    return { result: row, events };
   });
-  if (!result) return null;
-  for (const event of result.events) deps.events.publish(event);
-  return result.row;
 }

@@ -2,10 +2,12 @@
 // they are; Pothos' argument validation becomes BAD_USER_INPUT; everything else is logged
 // and replaced by a bare INTERNAL_SERVER_ERROR with no message, stack or SQL.
 import { PothosValidationError } from "@pothos/core";
-import { GraphQLError } from "graphql";
+import { GraphQLError, Kind, type ExecutionResult } from "graphql";
+import type { Plugin } from "graphql-yoga";
 import type { Logger } from "../logger.js";
 import { scrubSecrets } from "../logger.js";
 import { ErrorCode } from "../errors.js";
+import { isInfrastructureError, serviceUnavailable } from "../unavailable.js";
 
 const HTTP_CODES: Record<number, string> = {
   400: ErrorCode.BAD_USER_INPUT,
@@ -46,7 +48,9 @@ export function createMaskError(log: Logger) {
       let http = cause.extensions["http"] as { status?: number } | undefined;
       // A streamed (chunked) multipart body that crosses maxRequestBodySize reaches us re-wrapped
       // by yoga's multipart parser as a 400 "invalid multipart data: Request body too large".
-      if (code === "BAD_REQUEST" && /\bRequest body too large$/.test(cause.message)) http = { ...http, status: 413 };
+      if (code === "BAD_REQUEST" && /\b(?:Request body too large|request body is larger than \d+ bytes)$/.test(cause.message)) {
+        http = { ...http, status: 413 };
+      }
       const derived =
         typeof code === "string" && !YOGA_CODES.has(code)
           ? code
@@ -55,7 +59,52 @@ export function createMaskError(log: Logger) {
       for (const k of INTERNAL_KEYS) delete extensions[k];
       return new GraphQLError(cause.message, { ...where, extensions });
     }
+    if (isInfrastructureError(cause)) {
+      // An outage, not a bug: the client should retry later (Retry-After), and can tell.
+      log.warn({ path: located?.path?.join("."), err: scrubSecrets(String((cause as Error)?.message ?? cause)) }, "database or redis unavailable");
+      const unavailable = serviceUnavailable();
+      return new GraphQLError(unavailable.message, { ...where, extensions: unavailable.extensions });
+    }
     log.error({ err: cause, path: located?.path?.join(".") }, scrubSecrets(`unexpected error: ${String((cause as Error)?.message ?? cause)}`));
     return new GraphQLError(message, { ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
+  };
+}
+
+const BAD_GLOBAL_ID = /^(?:Invalid global ID: (.*)|ID: (.*) is not of type: .*)$/s;
+
+/** The relay plugin refuses a malformed or wrong-type global id with a message that does not
+ *  say which argument it was; this names it in `extensions.field`, as every other
+ *  BAD_USER_INPUT does, by finding the argument (literal or variable) that carried that id. */
+export function useGlobalIdErrorField(): Plugin {
+  const name = (errors: readonly GraphQLError[], variables: Record<string, unknown> | undefined) =>
+    errors.map((error) => {
+      const raw = BAD_GLOBAL_ID.exec(error.message);
+      const field = error.nodes?.[0];
+      if (!raw || !field || field.kind !== Kind.FIELD || error.extensions["field"]) return error;
+      const id = raw[1] ?? raw[2];
+      const arg = field.arguments?.find((a) =>
+        a.value.kind === Kind.VARIABLE ? variables?.[a.value.name.value] === id : a.value.kind === Kind.STRING && a.value.value === id,
+      );
+      if (!arg) return error;
+      return new GraphQLError(`${arg.name.value}: is not a valid id`, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { ...error.extensions, field: arg.name.value },
+      });
+    });
+  const onDone = (variables: Record<string, unknown> | undefined) => ({
+    onExecuteDone: ({ result, setResult }: { result: unknown; setResult: (r: ExecutionResult) => void }) => {
+      const r = result as ExecutionResult;
+      if (r && typeof r === "object" && "errors" in r && r.errors?.length) setResult({ ...r, errors: name(r.errors, variables) });
+    },
+  });
+  return {
+    onExecute: ({ args }) => onDone(args.variableValues ?? undefined),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result, setResult }) => {
+        const r = result as ExecutionResult;
+        if (r && typeof r === "object" && "errors" in r && r.errors?.length) setResult({ ...r, errors: name(r.errors, args.variableValues ?? undefined) });
+      },
+    }),
   };
 }

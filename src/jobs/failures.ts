@@ -22,6 +22,16 @@ export class StepFailure extends Error {
   }
 }
 
+/** The provider ended the task with an error that a NEW task may not have (Suno 451: a file it
+ *  needed could not be downloaded). The task id is cleared, so the next attempt submits again;
+ *  it counts as a failed attempt (bounded by JOB_ATTEMPTS), unlike a failed look at a task. */
+export class ProviderTaskFailed extends StepFailure {
+  constructor(code: string, userMessage: string) {
+    super(code, userMessage, true);
+    this.name = "ProviderTaskFailed";
+  }
+}
+
 export function describeFailure(err: unknown): FailureInfo {
   if (err instanceof StepFailure) return { code: err.code, message: err.userMessage, retryable: err.retryable };
   if (isProviderError(err)) {
@@ -29,7 +39,7 @@ export function describeFailure(err: unknown): FailureInfo {
       code: err.code,
       message: err.userMessage,
       retryable: err.retryable,
-      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+      retryAfterMs: err.retryAfterMs,
     };
   }
   if (err instanceof BlobTooLargeError) {

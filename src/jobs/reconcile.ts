@@ -1,12 +1,11 @@
 // The safety net behind "no row without a job": finds active generations whose job is
 // missing (a crash between commit and enqueue, a lost Redis) or ended without ending the row
 // (a job that stalled too often), and repairs them. Idempotent; every worker runs it.
-import type { Services } from "../context.js";
-import { ACTIVE, KINDS, type AnyRow, type Kind } from "../generations/kinds.js";
-import { jobIdFor } from "./queues.js";
-import { failGeneration } from "./runner.js";
+import type { Services } from "../services.js";
+import { ACTIVE, KINDS, STAGES, type AnyRow, type Kind } from "../generations/stages.js";
+import { failGeneration } from "../generations/chain.js";
 
-export interface ReconcileResult {
+interface ReconcileResult {
   enqueued: number;
   failed: number;
 }
@@ -15,11 +14,8 @@ const PAGE = 500;
 
 /** One page (by id) of the active rows of a stage that are ready to run: their upstream is done. */
 async function activeRows(services: Services, kind: Kind, olderThan: Date, afterId: string | null): Promise<AnyRow[]> {
-  const where = { status: { in: ACTIVE }, updatedAt: { lt: olderThan }, ...(afterId ? { id: { gt: afterId } } : {}) };
-  const page = { orderBy: { id: "asc" as const }, take: PAGE };
-  if (kind === "LYRIC") return services.prisma.lyric.findMany({ where, ...page });
-  if (kind === "SONG") return services.prisma.song.findMany({ where: { ...where, OR: [{ lyricId: null }, { lyric: { status: "COMPLETED" } }] }, ...page });
-  return services.prisma.video.findMany({ where: { ...where, OR: [{ songId: null }, { song: { status: "COMPLETED" } }] }, ...page });
+  const where = { status: { in: ACTIVE }, updatedAt: { lt: olderThan }, id: afterId ? { gt: afterId } : undefined };
+  return STAGES[kind].findReady(services.prisma, where, PAGE);
 }
 
 async function* allActiveRows(services: Services, kind: Kind, olderThan: Date) {
@@ -37,7 +33,7 @@ export async function reconcile(services: Services, graceMs = 10_000): Promise<R
   const olderThan = new Date(Date.now() - graceMs);
   for (const kind of KINDS) {
     for await (const row of allActiveRows(services, kind, olderThan)) {
-      const state = await services.jobs.queues[kind].getJobState(jobIdFor(kind, row.id, row.attempt));
+      const state = await services.jobs.stateOf(kind, row.id, row.attempt);
       if (state === "unknown") {
         await services.jobs.enqueue(kind, row.id, row.attempt);
         result.enqueued++;

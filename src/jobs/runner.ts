@@ -3,20 +3,23 @@
 // connection and no transaction while a provider works. Steps are idempotent: everything
 // they need to resume (provider task ids) is in the row, so a crashed step can run again.
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import type { Services } from "../context.js";
-import { endLaterStages } from "../generations/chain.js";
+import type { Services } from "../services.js";
+import { failGeneration } from "../generations/chain.js";
 import { transition } from "../generations/history.js";
-import { ACTIVE, findRow, KIND_LABEL, type Kind, type PatchFor, type RowFor } from "../generations/kinds.js";
-import type { Providers } from "../providers/index.js";
-import { describeFailure, type FailureInfo } from "./failures.js";
+import { ACTIVE, findRow, providerIdOf, STAGES, type Kind, type RowFor } from "../generations/stages.js";
+import { ProviderError, type Providers } from "../providers/index.js";
+import { webhooksReach } from "../startup/reachability.js";
+import { ProviderTaskFailed, describeFailure, StepFailure } from "./failures.js";
+import { isProviderError } from "../providers/errors.js";
+import { isInfrastructureError } from "../unavailable.js";
 import type { GenerationJobData } from "./queues.js";
-import { wakeFlagKey } from "./wake.js";
+import { wakeFlagKey } from "./queues.js";
 
 export interface WorkerDeps extends Services {
   providers: Providers;
 }
 
-export type StepResult = { done: true } | { waitMs: number };
+type StepResult = { done: true } | { waitMs: number };
 export const DONE: StepResult = { done: true };
 
 export type Step<K extends Kind> = (deps: WorkerDeps, row: RowFor<K>, job: Job<GenerationJobData>) => Promise<StepResult>;
@@ -26,27 +29,54 @@ function formatDuration(seconds: number): string {
   return `${Math.round(seconds / 60)} minutes`;
 }
 
-export function pollDelay(deps: Pick<WorkerDeps, "config">, polls: number): number {
-  const { POLL_INITIAL_MS, POLL_MAX_MS } = deps.config;
-  return Math.min(POLL_MAX_MS, Math.round(POLL_INITIAL_MS * 1.5 ** polls));
+/**
+ * How long a job parks before it looks at the provider again. Webhooks are preferred: when the
+ * provider can reach our callback URL (it is the local sandbox, PUBLIC_URL is public, or the
+ * operator allowed private URLs), the webhook wakes the job and polls are only a safety net,
+ * spaced at least POLL_WITH_WEBHOOKS_MS — every Creatomate poll costs a slot of the account's
+ * 30 requests / 10 s.
+ */
+export function pollDelay(deps: Pick<WorkerDeps, "config">, polls: number, provider?: "suno" | "creatomate"): number {
+  const { POLL_INITIAL_MS, POLL_MAX_MS, POLL_WITH_WEBHOOKS_MS } = deps.config;
+  const backoff = Math.min(POLL_MAX_MS, Math.round(POLL_INITIAL_MS * 1.5 ** polls));
+  return provider && webhooksReach(deps.config, provider) ? Math.max(backoff, POLL_WITH_WEBHOOKS_MS) : backoff;
 }
 
-/** Ends an active generation as FAILED (and the later stages of its ad run). With `attempt`,
- *  only while the row is still on that attempt: a job of a superseded attempt never fails the
- *  fresh one. */
-export async function failGeneration(deps: Services, kind: Kind, id: string, info: Pick<FailureInfo, "code" | "message">, attempt?: number) {
-  return transition(deps, {
-    kind,
-    id,
-    from: ACTIVE,
-    ...(attempt !== undefined ? { attempt } : {}),
-    data: { status: "FAILED", errorCode: info.code, errorMessage: info.message, finishedAt: new Date() },
-    message: info.message,
-    also: (tx, row) => endLaterStages(tx, kind, row, "FAILED", info.message),
-  });
-}
+/** Our own database or Redis is unavailable (a provider that cannot be reached is the
+ *  provider's failure, handled by the step's retry rules). */
+const isOutage = (err: unknown) => !isProviderError(err) && !(err instanceof StepFailure) && isInfrastructureError(err);
 
+/** How long a job waits after meeting an outage: 1, 2, 4 … s, at most OUTAGE_BACKOFF_MAX_MS. */
+const OUTAGE_BACKOFF_MAX_MS = 30_000;
+export const outageDelay = (outages: number) => Math.min(OUTAGE_BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(outages, 10));
+
+/**
+ * Runs a step; a database or Redis outage anywhere in it (reading the row, the provider
+ * calls' bookkeeping, writing the result) is not a failed attempt: the job parks with capped
+ * backoff and runs the step again once the service is back. The row keeps what was already
+ * stored — above all the provider's task id, so a finished task is resumed, never paid for
+ * twice — and GENERATION_TIMEOUT_SECONDS still bounds the whole generation (checked against
+ * the row once the database answers; against the job's age while it does not).
+ */
 export async function runStep<K extends Kind>(deps: WorkerDeps, kind: K, step: Step<K>, job: Job<GenerationJobData>, token?: string) {
+  try {
+    return await runStepOnce(deps, kind, step, job, token);
+  } catch (err) {
+    if (err instanceof DelayedError || err instanceof UnrecoverableError || !isOutage(err)) throw err;
+    const outages = job.data.outages ?? 0;
+    const age = Date.now() - job.timestamp;
+    if (age > deps.config.GENERATION_TIMEOUT_SECONDS * 1000 + OUTAGE_BACKOFF_MAX_MS) throw err; // a normal failed attempt, finally
+    deps.log.warn({ kind, generationId: job.data.generationId, outages, err: String((err as Error)?.message ?? err) }, "database or redis unavailable; trying again later");
+    // If Redis itself is down these fail too: the job's lock then lapses and BullMQ hands the
+    // job out again once Redis is back (or the reconciler re-creates it), still without
+    // counting an attempt.
+    await job.updateData({ ...job.data, outages: outages + 1 });
+    await job.moveToDelayed(Date.now() + outageDelay(outages), token);
+    throw new DelayedError();
+  }
+}
+
+async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step<K>, job: Job<GenerationJobData>, token?: string) {
   const { generationId, attempt } = job.data;
   const row = await findRow(deps.prisma, kind, generationId);
   // Deleted, cancelled, finished, or superseded by a retry: nothing to do.
@@ -58,47 +88,69 @@ export async function runStep<K extends Kind>(deps: WorkerDeps, kind: K, step: S
       row.id,
       {
         code: "GENERATION_TIMEOUT",
-        message: `The ${KIND_LABEL[kind]} took longer than ${formatDuration(deps.config.GENERATION_TIMEOUT_SECONDS)}; try again.`,
+        message: `The ${STAGES[kind].label} took longer than ${formatDuration(deps.config.GENERATION_TIMEOUT_SECONDS)}; try again.`,
       },
       attempt,
     );
+    recordFinished(deps, kind, "FAILED", "GENERATION_TIMEOUT", row.createdAt, new Date(), row.id);
+    deps.log.info({ kind, generationId, attempt, code: "GENERATION_TIMEOUT" }, "generation failed");
     return "timed-out";
   }
   const wakeFlag = wakeFlagKey(deps.config, job.id!);
   await deps.redis.del(wakeFlag); // this run looks at the provider anyway
+  const log = deps.log.child({ kind, generationId, attempt, jobId: job.id });
+  if (row.status === "QUEUED" && !job.data.polls && job.attemptsMade === 0) log.info("generation started");
+  const stepTimer = deps.metrics.stepDuration.startTimer({ kind });
   let result: StepResult;
   try {
     result = await step(deps, row, job);
   } catch (err) {
+    if (isOutage(err)) throw err; // runStep parks it: not an attempt
     const info = describeFailure(err);
     const log0 = deps.log.child({ kind, generationId, attempt });
-    if (info.retryable && providerRef(row) !== null) {
+    if (err instanceof ProviderError) deps.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
+    if (info.retryable && providerIdOf(kind, row) !== null && !(err instanceof ProviderTaskFailed)) {
       // The provider already has the task: a failed look at it (or a failed copy of its
       // result) is not a failed attempt. Look again later; GENERATION_TIMEOUT bounds this.
-      log0.warn({ code: info.code, err: String((err as Error)?.message ?? err) }, "provider check failed; looking again later");
-      await transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt, data: {} as PatchFor<K>, message: `${info.message} Checking again shortly.` });
+      stepTimer({ result: "provider-check-failed" });
+      log.warn({ code: info.code, err: String((err as Error)?.message ?? err) }, "provider check failed; looking again later");
+      await transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt, data: {}, message: `${info.message} Checking again shortly.` });
       return park(Math.max(info.retryAfterMs ?? 0, pollDelay(deps, job.data.polls ?? 0)));
     }
     const maxAttempts = job.opts.attempts ?? 1;
     const last = job.attemptsMade + 1 >= maxAttempts;
-    const log = deps.log.child({ kind, generationId, attempt, jobAttempt: job.attemptsMade + 1 });
+    const jobLog = log.child({ jobAttempt: job.attemptsMade + 1 });
     if (info.retryable && !last) {
-      log.warn({ code: info.code, err: String((err as Error)?.message ?? err) }, "step failed; will retry");
+      stepTimer({ result: "retry" });
+      jobLog.warn({ code: info.code, err: String((err as Error)?.message ?? err) }, "step failed; will retry");
       await transition(deps, {
         kind,
         id: row.id,
         from: ["PROCESSING"],
         attempt,
-        data: {} as PatchFor<K>,
+        data: {},
         message: `${info.message} Trying again (attempt ${job.attemptsMade + 2} of ${maxAttempts}).`,
       });
       throw err;
     }
-    log.warn({ code: info.code }, "generation failed");
+    stepTimer({ result: "failed" });
+    // A provider's refusal or a user mistake is a normal outcome, not a server error.
+    jobLog.info({ code: info.code, durationMs: Date.now() - row.createdAt.getTime() }, "generation failed");
     await failGeneration(deps, kind, row.id, info, attempt);
+    recordFinished(deps, kind, "FAILED", info.code, row.createdAt, new Date(), row.id);
     throw new UnrecoverableError(info.code);
   }
-  if ("done" in result) return "done";
+  if ("done" in result) {
+    stepTimer({ result: "done" });
+    const final = await findRow(deps.prisma, kind, generationId);
+    if (final && final.attempt === attempt && !ACTIVE.includes(final.status)) {
+      const durationMs = (final.finishedAt ?? new Date()).getTime() - final.createdAt.getTime();
+      log.info({ status: final.status, errorCode: final.errorCode ?? undefined, durationMs }, "generation finished");
+      recordFinished(deps, kind, final.status, final.errorCode, final.createdAt, final.finishedAt, final.id);
+    }
+    return "done";
+  }
+  stepTimer({ result: "waiting" });
   return park(result.waitMs);
 
   async function park(waitMs: number): Promise<never> {
@@ -114,9 +166,19 @@ export async function runStep<K extends Kind>(deps: WorkerDeps, kind: K, step: S
   }
 }
 
-/** The provider's id for the task this generation waits on, once submitted. */
-function providerRef(row: object): string | null {
-  if ("providerTaskId" in row && typeof row.providerTaskId === "string") return row.providerTaskId;
-  if ("providerRenderId" in row && typeof row.providerRenderId === "string") return row.providerRenderId;
-  return null;
+/** Counts a generation that reached a final status and observes its end-to-end time. */
+export function recordFinished(
+  deps: Pick<Services, "metrics" | "alerts" | "log">,
+  kind: Kind,
+  status: string,
+  errorCode: string | null | undefined,
+  createdAt: Date,
+  finishedAt: Date | null = new Date(),
+  generationId?: string,
+) {
+  deps.metrics.generations.inc({ kind, status, error_code: errorCode ?? "" });
+  deps.metrics.generationDuration.observe({ kind, status }, ((finishedAt ?? new Date()).getTime() - createdAt.getTime()) / 1000);
+  if (status === "FAILED" && generationId) {
+    void deps.alerts.generationFailed(kind, generationId, errorCode ?? "UNKNOWN").catch((err: unknown) => deps.log.warn({ err }, "could not send a failure alert"));
+  }
 }

@@ -1,49 +1,60 @@
 // The worker side of one process: a BullMQ worker per stage, the reconciler, and a drain on
 // shutdown (stop taking jobs, let running steps finish or park, then close).
-import { Worker, type Job } from "bullmq";
-import type { Services } from "../context.js";
-import type { Kind } from "../generations/kinds.js";
-import { findRow, ACTIVE } from "../generations/kinds.js";
+import { MetricsTime, Worker, type Job } from "bullmq";
+import type { Services } from "../services.js";
+import { ACTIVE, findRow, KINDS, STAGES, type Kind } from "../generations/stages.js";
 import { createProviders } from "../providers/index.js";
 import { bullPrefix, createRedis } from "../redis.js";
-import { QUEUE_NAME, type GenerationJobData } from "./queues.js";
-import { failGeneration, runStep, type Step, type WorkerDeps } from "./runner.js";
+import type { GenerationJobData } from "./queues.js";
+import { failGeneration } from "../generations/chain.js";
+import { correlationFrom, withCorrelation } from "../correlation.js";
+import { isConnectionError } from "../outages.js";
+import { isInfrastructureError } from "../unavailable.js";
+import { startAlertChecks } from "../alerts/checks.js";
+import { recordFinished, runStep, type Step, type WorkerDeps } from "./runner.js";
 import { reconcile } from "./reconcile.js";
-import { lyricStep } from "./steps/lyric.js";
-import { songStep } from "./steps/song.js";
-import { videoStep } from "./steps/video.js";
+import { sweepOrphanImages } from "../storage/orphans.js";
+import { STEPS } from "./steps/index.js";
 
 export interface RunningWorkers {
   workers: Record<Kind, Worker<GenerationJobData>>;
   /** One reconcile pass now. Unlike the periodic sweep it does not wait for a grace period:
    *  adding a job twice is a no-op, so repairing a row that was just written is harmless. */
   reconcileNow(graceMs?: number): ReturnType<typeof reconcile>;
-  close(): Promise<void>;
+  /** One pass of the provider error-rate and queue backlog alert checks now. */
+  checkAlerts(): Promise<void>;
+  /** Stops taking jobs and lets running steps finish or park; at `deadline` the ones still
+   *  running are let go: their locks expire and another worker resumes them (steps are
+   *  idempotent and provider task ids are stored). */
+  close(deadline?: number): Promise<void>;
 }
 
 export async function startWorkers(services: Services): Promise<RunningWorkers> {
   const { config, log } = services;
   const providers = createProviders(config, services.redis, { logger: log });
   const deps: WorkerDeps = { ...services, providers };
+  services.metrics.watchProviders(providers);
   const connection = createRedis(config, "castad-worker");
   const prefix = bullPrefix(config);
-  const concurrency: Record<Kind, number> = {
-    LYRIC: config.WORKER_CONCURRENCY_LYRIC,
-    SONG: config.WORKER_CONCURRENCY_SONG,
-    VIDEO: config.WORKER_CONCURRENCY_VIDEO,
-  };
   const make = <K extends Kind>(kind: K, step: Step<K>) => {
-    const worker = new Worker<GenerationJobData>(QUEUE_NAME[kind], (job, token) => runStep(deps, kind, step, job, token), {
+    const stage = STAGES[kind];
+    const worker = new Worker<GenerationJobData>(stage.queue, (job, token) =>
+        withCorrelation(correlationFrom(job.data.requestId ?? job.id, job.data.traceparent), () => runStep(deps, kind, step, job, token)), {
       connection,
       prefix,
-      concurrency: Math.max(1, concurrency[kind]),
+      concurrency: Math.max(1, config[stage.concurrency]),
       // A crashed worker's job is picked up again after the lock expires; allow a couple of
       // crashes before BullMQ gives up on it (the reconciler then marks the row FAILED).
       maxStalledCount: 3,
+      // Per-minute completed/failed counts kept in Redis: BullMQ's Prometheus export reads them.
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       // How soon a job of a killed worker is taken over: its lock expires after lockDuration
-      // and the stalled check runs every stalledInterval.
+      // (a live worker renews it every lockDuration/2, so long steps keep theirs) and another
+      // worker's stalled check, every stalledInterval, then hands it out again. With the default
+      // 15 s lock: resumed within 15 + 5 s (measured by tests/chaos/kills.test.ts). Jobs whose
+      // row lost its job entirely are re-created by the reconciler every RECONCILE_INTERVAL_MS.
       lockDuration: config.WORKER_LOCK_MS,
-      stalledInterval: Math.max(1_000, Math.floor(config.WORKER_LOCK_MS / 2)),
+      stalledInterval: Math.max(1_000, Math.floor(config.WORKER_LOCK_MS / 3)),
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => {
           const retryAfter = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
@@ -60,13 +71,19 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
         const row = await findRow(services.prisma, kind, job.data.generationId);
         if (row && ACTIVE.includes(row.status) && row.attempt === job.data.attempt) {
           await failGeneration(services, kind, row.id, { code: "INTERNAL_ERROR", message: "The job stopped unexpectedly; retry it." }, job.data.attempt);
+          recordFinished(services, kind, "FAILED", "INTERNAL_ERROR", row.createdAt, new Date(), row.id);
         }
       })().catch((e: unknown) => log.error({ err: e, jobId: job.id, reason: err.message }, "could not record a failed job"));
     });
-    worker.on("error", (err) => log.error({ err, queue: QUEUE_NAME[kind] }, "worker error"));
+    worker.on("error", (err) => {
+      // During a Redis outage every poll fails; the outage monitor has said so once.
+      if (isConnectionError(err)) return services.outages.report("redis", err);
+      if (services.outages.isDown("redis")) return;
+      log.error({ err, queue: stage.queue }, "worker error");
+    });
     return worker;
   };
-  const workers = { LYRIC: make("LYRIC", lyricStep), SONG: make("SONG", songStep), VIDEO: make("VIDEO", videoStep) };
+  const workers = Object.fromEntries(KINDS.map((kind) => [kind, make(kind, STEPS[kind])])) as Record<Kind, Worker<GenerationJobData>>;
   await Promise.all(Object.values(workers).map((w) => w.waitUntilReady()));
 
   let sweeping: Promise<unknown> = Promise.resolve();
@@ -77,19 +94,42 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
         return r;
       })
       .catch((err: unknown) => {
-        log.error({ err }, "reconcile failed");
+        // An outage is reported once by the outage monitor, not as an error per sweep.
+        if (isInfrastructureError(err)) services.outages.report(/redis|ioredis/i.test(String(err)) ? "redis" : "database", err);
+        else if (!services.outages.isDown("database") && !services.outages.isDown("redis")) log.error({ err }, "reconcile failed");
         return { enqueued: 0, failed: 0 };
       }));
   void sweep();
   const timer = setInterval(() => void sweep(), config.RECONCILE_INTERVAL_MS);
   timer.unref();
+  // Photo blobs an interrupted upload left without a row (storage/orphans.ts).
+  const orphanTimer = setInterval(
+    () => void sweepOrphanImages(services, config.ORPHAN_BLOB_GRACE_MS).catch((err: unknown) => log.warn({ err }, "orphan photo sweep failed")),
+    config.ORPHAN_SWEEP_INTERVAL_MS,
+  );
+  orphanTimer.unref();
+  const alertChecks = startAlertChecks(services, services.alerts);
 
   return {
     workers,
     reconcileNow: (graceMs = 0) => reconcile(services, graceMs),
-    close: async () => {
+    checkAlerts: () => alertChecks.check(),
+    close: async (deadline = Infinity) => {
       clearInterval(timer);
-      await Promise.all(Object.values(workers).map((w) => w.close()));
+      clearInterval(orphanTimer);
+      alertChecks.stop();
+      const all = Object.values(workers);
+      const closing = Promise.all(all.map((w) => w.close()));
+      let timer2: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        deadline === Infinity ? new Promise<boolean>(() => {}) : new Promise<boolean>((r) => (timer2 = setTimeout(() => r(true), Math.max(0, deadline - Date.now())))),
+      ]);
+      clearTimeout(timer2);
+      if (timedOut) {
+        log.warn("shutdown timeout: releasing the steps still running to another worker (their locks expire)");
+        await Promise.all(all.map((w) => w.close(true)));
+      }
       // A sweep still running would otherwise meet a closed database pool.
       await sweeping;
       await providers.close();

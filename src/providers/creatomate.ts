@@ -6,8 +6,9 @@
 import { z } from "zod";
 import type { Config } from "../config.js";
 import { ProviderError, ProviderErrorCode, recode, safeDetail } from "./errors.js";
-import { providerHttpClient, type ProviderClientOptions } from "./http.js";
+import { providerHttpClient, type HttpTimeouts, type ProviderClientOptions } from "./http.js";
 import type { TemplateCache } from "./template-cache.js";
+import { looseNumber as num } from "./util.js";
 
 export interface CreatomateTemplateSummary {
   id: string;
@@ -22,7 +23,7 @@ export interface CreatomateTemplate extends CreatomateTemplateSummary {
   source: Record<string, unknown>;
 }
 
-export type CreatomateRenderState = "pending" | "succeeded" | "failed";
+type CreatomateRenderState = "pending" | "succeeded" | "failed";
 
 export interface CreatomateRender {
   id: string;
@@ -44,6 +45,8 @@ export interface CreatomateRender {
 
 export interface CreateRenderInput {
   templateId: string;
+  /** A full RenderScript to render instead of `templateId` (see withRenderSettings). */
+  source?: Record<string, unknown>;
   modifications: Record<string, string | number | boolean | null>;
   webhookUrl?: string;
   /** Echoed back in the render and the webhook: put our own id here. */
@@ -61,14 +64,6 @@ const str = z
   .string()
   .nullish()
   .transform((v) => (v === null || v === undefined || v === "" ? null : v));
-const num = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .transform((v) => {
-    if (v === null || v === undefined || v === "") return null;
-    const n = Number(v);
-    return Number.isFinite(n) ? n : null;
-  });
 
 const summarySchema = z.object({
   id: z.string().min(1),
@@ -82,7 +77,7 @@ const templateSchema = summarySchema.extend({
   source: z.record(z.string(), z.unknown()),
 });
 
-export const renderSchema = z.object({
+const renderSchema = z.object({
   id: z.string().min(1),
   status: z.string().min(1),
   error_message: str,
@@ -102,7 +97,7 @@ export const renderSchema = z.object({
 
 const PROGRESS: Record<string, number> = { planned: 5, waiting: 10, transcribing: 20, rendering: 50, succeeded: 100, failed: 100, cancelled: 100 };
 
-export function normalizeRender(r: z.infer<typeof renderSchema>): CreatomateRender {
+function normalizeRender(r: z.infer<typeof renderSchema>): CreatomateRender {
   const status = r.status;
   const state: CreatomateRenderState = status === "succeeded" ? "succeeded" : status === "failed" || status === "cancelled" ? "failed" : "pending";
   return {
@@ -128,7 +123,7 @@ function bad(message: string, retryable: boolean) {
 }
 
 /** Parses one Render object (GET body or webhook body). */
-export function parseRender(body: unknown, retryable = true): CreatomateRender {
+function parseRender(body: unknown, retryable = true): CreatomateRender {
   const parsed = renderSchema.safeParse(body);
   if (!parsed.success) throw bad(`render has an unexpected shape: ${z.prettifyError(parsed.error).slice(0, 300)}`, retryable);
   return normalizeRender(parsed.data);
@@ -174,7 +169,7 @@ export interface TemplateElement {
 }
 
 /** Named elements of a RenderScript source, depth-first in document order (compositions included). */
-export function templateElements(source: Record<string, unknown>): TemplateElement[] {
+function templateElements(source: Record<string, unknown>): TemplateElement[] {
   const out: TemplateElement[] = [];
   const walk = (elements: unknown, depth: number) => {
     if (!Array.isArray(elements) || depth > 10) return;
@@ -189,51 +184,80 @@ export function templateElements(source: Record<string, unknown>): TemplateEleme
   return out;
 }
 
-export interface ModificationInput {
+interface ModificationInput {
   imageUrls: readonly string[];
   audioUrl: string;
   lyrics?: string;
   storeName?: string;
+  address?: string;
+}
+
+/** The elements castad fills, by name; null when the template has no such element. */
+export interface TemplateSlots {
+  images: string[];
+  music: string | null;
+  /** A text element named for lyrics, subtitles or captions. */
+  lyrics: string | null;
+  storeName: string | null;
+  address: string | null;
 }
 
 export interface ModificationPlan {
   modifications: Record<string, string>;
-  imageSlots: string[];
-  audioElement: string;
-  lyricsElement: string | null;
-  titleElement: string | null;
+  slots: TemplateSlots;
 }
 
 const AUDIO_NAMES = ["music", "audio", "song", "audio-1", "soundtrack"];
 
 /**
- * Maps our inputs onto the element names the template actually has:
- *   - images → `Image-N` elements by N (if the template has any), else every named image element
- *     except logos, in document order. Fewer photos than slots: photos are reused in order
- *     (cycled) so no slot shows the template's placeholder; more photos than slots: extras are
- *     left out.
- *   - song → the audio element named Music/Audio/Song, else the first audio element.
- *   - lyrics → `Text-1` or a text element whose name mentions lyrics (optional).
- *   - store name → `Title` or a text element named like title/store/business (optional).
- * Throws permanent VIDEO_TEMPLATE_INCOMPATIBLE without an image or audio element, and
- * VIDEO_NO_IMAGES without photos.
+ * Which element gets what, by the names the template's author gave them:
+ *   - photos → `Image-N` elements by N (if the template has any), else every named image
+ *     element except logos, in document order;
+ *   - the song → the audio element named Music/Audio/Song, else the first audio element;
+ *   - lyrics → a text element whose name says lyrics, subtitle or caption (never a generic
+ *     `Text-1`: a template's first text is as likely a headline);
+ *   - store name → a text element named for the store/business/brand, or `Title`;
+ *   - address → a text element named for the address or location.
  */
-export function planModifications(template: Pick<CreatomateTemplate, "id" | "source">, input: ModificationInput): ModificationPlan {
-  const elements = templateElements(template.source);
+export function templateSlots(source: Record<string, unknown>): TemplateSlots {
+  const elements = templateElements(source);
   const isType = (e: TemplateElement, t: string) => e.type?.toLowerCase() === t;
-
   const numbered = elements
     .map((e) => ({ e, m: /^image-(\d+)$/i.exec(e.name) }))
     .filter((x): x is { e: TemplateElement; m: RegExpExecArray } => x.m !== null)
     .sort((a, b) => Number(a.m[1]) - Number(b.m[1]))
     .map((x) => x.e.name);
-  const imageSlots = [
+  const images = [
     ...new Set(numbered.length > 0 ? numbered : elements.filter((e) => isType(e, "image") && !/logo/i.test(e.name)).map((e) => e.name)),
   ];
-
   const audios = elements.filter((e) => isType(e, "audio") || (e.type === null && AUDIO_NAMES.includes(e.name.toLowerCase())));
-  const audioElement = audios.find((e) => AUDIO_NAMES.includes(e.name.toLowerCase()))?.name ?? audios[0]?.name;
+  const music = audios.find((e) => AUDIO_NAMES.includes(e.name.toLowerCase()))?.name ?? audios[0]?.name ?? null;
+  const texts = elements.filter((e) => isType(e, "text") || e.type === null);
+  const find = (re: RegExp, except: (string | null)[] = []) => texts.find((e) => re.test(e.name) && !except.includes(e.name))?.name ?? null;
+  const lyrics = find(/lyric|subtitle|caption/i);
+  const storeName = find(/store|business|brand|^title$/i, [lyrics]);
+  const address = find(/address|location/i, [lyrics, storeName]);
+  return { images, music, lyrics, storeName, address };
+}
 
+/** Lyrics as they are sung and shown: without `[Verse]`-style section lines. */
+export function stripSectionTags(lyrics: string): string {
+  return lyrics
+    .split("\n")
+    .filter((l) => !/^\s*\[[^\]]*\]\s*$/.test(l))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+/**
+ * Maps our inputs onto the template's slots (see templateSlots). Fewer photos than slots: photos
+ * are reused in order so no slot shows the template's placeholder; more: extras are left out.
+ * Throws permanent VIDEO_TEMPLATE_INCOMPATIBLE without an image or audio element, and
+ * VIDEO_NO_IMAGES without photos.
+ */
+export function planModifications(template: Pick<CreatomateTemplate, "id" | "source">, input: ModificationInput): ModificationPlan {
+  const slots = templateSlots(template.source);
   const incompatible = (what: string) =>
     new ProviderError({
       provider: "creatomate",
@@ -241,51 +265,65 @@ export function planModifications(template: Pick<CreatomateTemplate, "id" | "sou
       retryable: false,
       message: `template ${template.id} has no ${what} element`,
     });
-  if (imageSlots.length === 0) throw incompatible("image");
-  if (!audioElement) throw incompatible("audio");
+  if (slots.images.length === 0) throw incompatible("image");
+  if (!slots.music) throw incompatible("audio");
   const images = input.imageUrls.filter((u) => typeof u === "string" && u.trim() !== "");
   if (images.length === 0) {
     throw new ProviderError({ provider: "creatomate", code: ProviderErrorCode.VIDEO_NO_IMAGES, retryable: false, message: "no image URLs given" });
   }
-
-  const texts = elements.filter((e) => isType(e, "text") || e.type === null);
-  const byName = (name: string) => texts.find((e) => e.name.toLowerCase() === name.toLowerCase())?.name;
-  const lyricsElement = byName("Text-1") ?? texts.find((e) => /lyric/i.test(e.name))?.name ?? null;
-  const titleElement =
-    byName("Title") ?? texts.find((e) => e.name !== lyricsElement && /title|store|business|brand/i.test(e.name))?.name ?? null;
-
   const modifications: Record<string, string> = {};
-  imageSlots.forEach((slot, i) => (modifications[slot] = images[i % images.length]!));
-  modifications[audioElement] = input.audioUrl;
-  if (lyricsElement && input.lyrics) modifications[lyricsElement] = input.lyrics;
-  if (titleElement && input.storeName) modifications[titleElement] = input.storeName;
-  return { modifications, imageSlots, audioElement, lyricsElement, titleElement };
+  slots.images.forEach((slot, i) => (modifications[slot] = images[i % images.length]!));
+  modifications[slots.music] = input.audioUrl;
+  if (slots.lyrics && input.lyrics) modifications[slots.lyrics] = stripSectionTags(input.lyrics);
+  if (slots.storeName && input.storeName) modifications[slots.storeName] = input.storeName;
+  if (slots.address && input.address) modifications[slots.address] = input.address;
+  return { modifications, slots };
 }
 
 export function buildModifications(template: Pick<CreatomateTemplate, "id" | "source">, input: ModificationInput): Record<string, string> {
   return planModifications(template, input).modifications;
 }
 
+// ---- default template ----
+
+/**
+ * The template used when a request names none: CREATOMATE_TEMPLATE_ID when set, else the most
+ * recently updated template carrying the tag (CREATOMATE_TEMPLATE_TAG, default `castad`). Never
+ * "the first one": an account's first template is whatever was made first, often a demo.
+ */
+export function chooseDefaultTemplate(
+  templates: readonly CreatomateTemplateSummary[],
+  config: { templateId: string | undefined; templateTag: string },
+): CreatomateTemplateSummary | undefined {
+  if (config.templateId) return templates.find((t) => t.id === config.templateId) ?? { id: config.templateId, name: "", tags: [], createdAt: null, updatedAt: null };
+  const tagged = templates.filter((t) => t.tags.some((x) => x.toLowerCase() === config.templateTag.toLowerCase()));
+  return tagged.sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""))[0];
+}
+
 // ---- client ----
 
-export interface CreatomateClientOptions extends ProviderClientOptions {
+interface CreatomateClientOptions extends ProviderClientOptions {
   templateCache?: TemplateCache<CreatomateTemplate>;
 }
 
 export type CreatomateClient = ReturnType<typeof createCreatomateClient>;
 
 export function createCreatomateClient(
-  config: Pick<
-    Config,
-    "creatomate" | "PROVIDER_CONNECT_TIMEOUT_MS" | "PROVIDER_TIMEOUT_MS" | "PROVIDER_MAX_RETRIES" | "CREATOMATE_RATE_LIMIT_PER_10S"
-  >,
+  config: Pick<Config, "creatomate" | "CREATOMATE_RATE_LIMIT_PER_10S"> & HttpTimeouts,
   opts: CreatomateClientOptions = {},
 ) {
-  const http = providerHttpClient("creatomate", config.creatomate, config, opts);
+  // Creatomate allows 30 requests per 10 s for the whole account — every request, polls and
+  // template reads included — so every attempt of every process takes a slot of one shared limiter.
+  const limiter = opts.rateLimiter;
+  const http = providerHttpClient("creatomate", config.creatomate, config, opts, {
+    ...(limiter
+      ? { beforeAttempt: (signal?: AbortSignal) => limiter.acquire("creatomate:account", config.CREATOMATE_RATE_LIMIT_PER_10S, 10_000, { signal }) }
+      : {}),
+  });
 
   async function fetchTemplate(id: string, signal?: AbortSignal): Promise<CreatomateTemplate> {
     try {
-      const res = await http.get(`/v2/templates/${encodeURIComponent(id)}`, signal ? { signal } : {});
+      const res = await http.get(`/v2/templates/${encodeURIComponent(id)}`, { signal });
       return parseTemplate(res.body);
     } catch (err) {
       if (err instanceof ProviderError && err.status === 404) {
@@ -298,7 +336,7 @@ export function createCreatomateClient(
   return {
     http,
     async listTemplates(signal?: AbortSignal): Promise<CreatomateTemplateSummary[]> {
-      const res = await http.get("/v1/templates", signal ? { signal } : {});
+      const res = await http.get("/v1/templates", { signal });
       const parsed = z.array(summarySchema).safeParse(res.body);
       if (!parsed.success) throw bad("template list is not an array of templates", true);
       return parsed.data.map((t) => ({ id: t.id, name: t.name ?? "", tags: t.tags ?? [], createdAt: t.created_at, updatedAt: t.updated_at }));
@@ -309,9 +347,13 @@ export function createCreatomateClient(
       if (!opts.templateCache) return fetchTemplate(id, signal);
       return opts.templateCache.get(id, (x) => fetchTemplate(x, signal));
     },
-    /** POST /v1/renders (rate limited across processes). Accepts the v1 array and the v2 single object. */
+    /** POST /v1/renders. Accepts the v1 array and the v2 single object. With `source` the
+     *  RenderScript is sent instead of the template id (top-level settings such as `duration` and
+     *  `snapshot_time` can only be set that way). */
     async createRender(input: CreateRenderInput, signal?: AbortSignal): Promise<CreatomateRender> {
-      const body: Record<string, unknown> = { template_id: input.templateId, modifications: input.modifications };
+      const body: Record<string, unknown> = input.source
+        ? { source: input.source, modifications: input.modifications }
+        : { template_id: input.templateId, modifications: input.modifications };
       if (input.webhookUrl) body.webhook_url = input.webhookUrl;
       if (input.metadata !== undefined) body.metadata = input.metadata;
       if (input.outputFormat) body.output_format = input.outputFormat;
@@ -319,9 +361,8 @@ export function createCreatomateClient(
       if (input.maxHeight) body.max_height = input.maxHeight;
       if (input.frameRate) body.frame_rate = input.frameRate;
       if (input.renderScale) body.render_scale = input.renderScale;
-      await opts.rateLimiter?.acquire("creatomate:renders", config.CREATOMATE_RATE_LIMIT_PER_10S, 10_000, signal ? { signal, provider: "creatomate" } : { provider: "creatomate" });
       try {
-        const res = await http.post("/v1/renders", body, signal ? { signal } : {});
+        const res = await http.post("/v1/renders", body, { signal });
         if (Array.isArray(res.body) && res.body.length > 1) opts.logger?.warn({ count: res.body.length }, "creatomate created several renders; using the first");
         return parseCreateRenderResponse(res.body);
       } catch (err) {
@@ -330,7 +371,7 @@ export function createCreatomateClient(
       }
     },
     async getRender(id: string, signal?: AbortSignal): Promise<CreatomateRender> {
-      const res = await http.get(`/v1/renders/${encodeURIComponent(id)}`, signal ? { signal } : {});
+      const res = await http.get(`/v1/renders/${encodeURIComponent(id)}`, { signal });
       return parseRender(res.body, true);
     },
     parseWebhook,

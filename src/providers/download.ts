@@ -43,20 +43,13 @@ function defaultDispatcher(): Dispatcher {
   return sharedDispatcher;
 }
 
-/** Closes the shared download agent (only needed if copyUrlToBlob was called without a dispatcher). */
-export async function closeDefaultDownloadDispatcher(): Promise<void> {
-  const d = sharedDispatcher;
-  sharedDispatcher = undefined;
-  await d?.close();
-}
-
 class CopyTimeout extends Error {}
 
 export async function copyUrlToBlob(opts: CopyUrlToBlobOptions): Promise<CopyResult> {
   const provider = opts.provider ?? "suno";
   const safeUrl = redactUrl(opts.url);
   const fail = (code: ProviderErrorCode, retryable: boolean, message: string, extra: { status?: number; cause?: unknown; provider?: ProviderName } = {}) =>
-    new ProviderError({ provider: extra.provider ?? provider, code, retryable, message, ...(extra.status !== undefined ? { status: extra.status } : {}), cause: extra.cause });
+    new ProviderError({ provider: extra.provider ?? provider, code, retryable, message, status: extra.status, cause: extra.cause });
 
   let url: URL;
   try {
@@ -112,7 +105,7 @@ export async function copyUrlToBlob(opts: CopyUrlToBlobOptions): Promise<CopyRes
       bytes = await opts.storage.upload(opts.key, body as Readable, {
         contentType,
         maxBytes: opts.maxBytes,
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        onProgress: opts.onProgress,
       });
     } catch (err) {
       body.destroy();
@@ -123,7 +116,7 @@ export async function copyUrlToBlob(opts: CopyUrlToBlobOptions): Promise<CopyRes
         const status = err.statusCode ?? 0;
         throw fail(ProviderErrorCode.STORAGE_FAILED, status === 0 || isRetryableStatus(status), `blob upload failed: HTTP ${status} ${err.code ?? ""}`.trim(), {
           provider: "storage",
-          ...(status ? { status } : {}),
+          status: status || undefined,
         });
       }
       // Source stream errors (reset, idle timeout) surface here too.

@@ -16,7 +16,7 @@ export const ProviderErrorCode = {
   PROVIDER_AUTH: "PROVIDER_AUTH",
   PROVIDER_REJECTED: "PROVIDER_REJECTED",
   PROVIDER_NOT_FOUND: "PROVIDER_NOT_FOUND",
-  PROVIDER_QUOTA_EXCEEDED: "PROVIDER_QUOTA_EXCEEDED",
+  PROVIDER_QUOTA: "PROVIDER_QUOTA",
   // OpenAI / lyrics
   LYRICS_REFUSED: "LYRICS_REFUSED",
   LYRICS_MALFORMED: "LYRICS_MALFORMED",
@@ -27,6 +27,7 @@ export const ProviderErrorCode = {
   SUNO_PROMPT_TOO_LONG: "SUNO_PROMPT_TOO_LONG",
   SUNO_INVALID_REQUEST: "SUNO_INVALID_REQUEST",
   SUNO_NO_TRACK: "SUNO_NO_TRACK",
+  SUNO_DOWNLOAD_FAILED: "SUNO_DOWNLOAD_FAILED",
   // Creatomate
   VIDEO_TEMPLATE_NOT_FOUND: "VIDEO_TEMPLATE_NOT_FOUND",
   VIDEO_TEMPLATE_INCOMPATIBLE: "VIDEO_TEMPLATE_INCOMPATIBLE",
@@ -49,7 +50,7 @@ const USER_MESSAGES: Record<ProviderErrorCode, string> = {
   PROVIDER_AUTH: "The service rejected our credentials. Please contact support.",
   PROVIDER_REJECTED: "The service rejected the request.",
   PROVIDER_NOT_FOUND: "The requested item no longer exists at the service.",
-  PROVIDER_QUOTA_EXCEEDED: "The service account has run out of credits. Please contact support.",
+  PROVIDER_QUOTA: "The service account has run out of credits. Please contact support.",
   LYRICS_REFUSED: "The lyrics could not be written for this business description.",
   LYRICS_MALFORMED: "The lyrics came back incomplete. Please try again.",
   SUNO_SENSITIVE_WORD: "The lyrics were rejected by the music service's content filter. Please change them and try again.",
@@ -58,6 +59,7 @@ const USER_MESSAGES: Record<ProviderErrorCode, string> = {
   SUNO_PROMPT_TOO_LONG: "The lyrics are too long for the music service. Please shorten them.",
   SUNO_INVALID_REQUEST: "The song request was incomplete.",
   SUNO_NO_TRACK: "The music service finished without a playable song.",
+  SUNO_DOWNLOAD_FAILED: "The music service could not fetch a file it needed. Please try again.",
   VIDEO_TEMPLATE_NOT_FOUND: "The selected video template does not exist.",
   VIDEO_TEMPLATE_INCOMPATIBLE: "The selected video template cannot be used (it needs image and music slots).",
   VIDEO_NO_IMAGES: "At least one photo is needed to make the video.",
@@ -69,7 +71,7 @@ const USER_MESSAGES: Record<ProviderErrorCode, string> = {
   STORAGE_FAILED: "The file could not be saved. Please try again.",
 };
 
-export interface ProviderErrorInit {
+interface ProviderErrorInit {
   provider: ProviderName;
   code: ProviderErrorCode;
   retryable: boolean;
@@ -113,9 +115,10 @@ export class ProviderError extends Error {
       retryable: this.retryable,
       message: this.message,
       userMessage: this.userMessage,
-      ...(this.status !== undefined ? { status: this.status } : {}),
-      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}),
-      ...(this.providerStatus !== undefined ? { providerStatus: this.providerStatus } : {}),
+      // undefined ones are left out by JSON.stringify
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      providerStatus: this.providerStatus,
     };
   }
 }
@@ -128,8 +131,6 @@ export function isProviderError(err: unknown): err is ProviderError {
 export function isRetryable(err: unknown): boolean {
   return err instanceof ProviderError && err.retryable;
 }
-
-export const userMessageFor = (code: ProviderErrorCode) => USER_MESSAGES[code];
 
 /** 408, 425, 429 and 5xx may succeed later; every other 4xx will not. */
 export function isRetryableStatus(status: number): boolean {
@@ -145,7 +146,7 @@ export function errorForStatus(
 ): ProviderError {
   let code: ProviderErrorCode;
   if (status === 401 || status === 403) code = ProviderErrorCode.PROVIDER_AUTH;
-  else if (status === 402) code = ProviderErrorCode.PROVIDER_QUOTA_EXCEEDED;
+  else if (status === 402) code = ProviderErrorCode.PROVIDER_QUOTA;
   else if (status === 404 || status === 410) code = ProviderErrorCode.PROVIDER_NOT_FOUND;
   else if (status === 408) code = ProviderErrorCode.PROVIDER_TIMEOUT;
   else if (status === 425 || status === 429) code = ProviderErrorCode.PROVIDER_RATE_LIMITED;
@@ -210,10 +211,10 @@ export function recode(
     code,
     retryable: overrides.retryable ?? err.retryable,
     message: err.message.replace(new RegExp(`^${err.provider}: `), ""),
-    ...(overrides.userMessage !== undefined ? { userMessage: overrides.userMessage } : {}),
-    ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
-    ...(err.status !== undefined ? { status: err.status } : {}),
-    ...(err.providerStatus !== undefined ? { providerStatus: err.providerStatus } : {}),
+    userMessage: overrides.userMessage,
+    retryAfterMs: err.retryAfterMs,
+    status: err.status,
+    providerStatus: err.providerStatus,
     cause: err.cause,
   });
 }

@@ -5,8 +5,7 @@
 import { Agent, type Dispatcher } from "undici";
 import type { Config, ProviderEndpoint } from "../config.js";
 import type { Logger } from "../logger.js";
-import type { RateLimiter } from "./rate-limit.js";
-import { abortableSleep } from "./util.js";
+import { abortableSleep, type RateLimiter } from "../rate-limit.js";
 import {
   ProviderError,
   ProviderErrorCode,
@@ -17,8 +16,8 @@ import {
   type ProviderName,
 } from "./errors.js";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
+type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 export interface HttpClientOptions {
   provider: ProviderName;
@@ -43,6 +42,8 @@ export interface HttpClientOptions {
    */
   bodyStatus?: (body: unknown, httpStatus: number) => { status: number; message?: string } | undefined;
   logger?: Pick<Logger, "warn" | "debug">;
+  /** Awaited before every attempt, retries included (an account-wide rate limiter). */
+  beforeAttempt?: (signal?: AbortSignal) => Promise<void>;
   /** Injectable for tests (jitter). */
   random?: () => number;
   /** Use an existing dispatcher instead of creating an Agent (then close() leaves it alone). */
@@ -57,31 +58,32 @@ export interface ProviderClientOptions {
   retryBaseMs?: number;
 }
 
-export type HttpTimeouts = Pick<Config, "PROVIDER_CONNECT_TIMEOUT_MS" | "PROVIDER_TIMEOUT_MS" | "PROVIDER_MAX_RETRIES">;
+/** The connect and retry settings every provider client shares (each endpoint has its own timeout). */
+export type HttpTimeouts = Pick<Config, "PROVIDER_CONNECT_TIMEOUT_MS" | "PROVIDER_MAX_RETRIES">;
 
-/** The JSON client of one provider, from its endpoint and the shared timeout/retry settings. */
+/** The JSON client of one provider, from its endpoint (with its own deadline) and the shared connect/retry settings. */
 export function providerHttpClient(
   provider: ProviderName,
   endpoint: ProviderEndpoint,
   config: HttpTimeouts,
   opts: ProviderClientOptions,
-  extra: Pick<HttpClientOptions, "bodyStatus"> = {},
+  extra: Pick<HttpClientOptions, "bodyStatus" | "beforeAttempt"> = {},
 ): JsonHttpClient {
   return new JsonHttpClient({
     provider,
     baseUrl: endpoint.baseUrl,
     apiKey: endpoint.apiKey,
     connectTimeoutMs: config.PROVIDER_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    timeoutMs: endpoint.timeoutMs,
     maxRetries: config.PROVIDER_MAX_RETRIES,
     ...extra,
-    ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    retryBaseMs: opts.retryBaseMs,
+    logger: opts.logger,
+    dispatcher: opts.dispatcher,
   });
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** Serialized as JSON. */
   body?: unknown;
@@ -90,7 +92,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export interface HttpResult<T = unknown> {
+interface HttpResult<T = unknown> {
   status: number;
   headers: ResponseHeaders;
   body: T;
@@ -98,7 +100,7 @@ export interface HttpResult<T = unknown> {
 }
 
 /** What one attempt ended in, as far as the retry policy is concerned. */
-export type AttemptOutcome =
+type AttemptOutcome =
   | { kind: "status"; status: number }
   /** `notSent`: the connection was never established, so the server cannot have seen the request. */
   | { kind: "network"; notSent: boolean }
@@ -158,12 +160,12 @@ function errorCodes(err: unknown): string[] {
   return codes;
 }
 
-export function isNotSentError(err: unknown): boolean {
+function isNotSentError(err: unknown): boolean {
   const codes = errorCodes(err);
   return codes.length > 0 && codes.some((c) => NOT_SENT_CODES.has(c));
 }
 
-export function createProviderAgent(connectTimeoutMs: number): Agent {
+function createProviderAgent(connectTimeoutMs: number): Agent {
   return new Agent({
     connect: { timeout: connectTimeoutMs },
     keepAliveTimeout: 10_000,
@@ -172,7 +174,7 @@ export function createProviderAgent(connectTimeoutMs: number): Agent {
 }
 
 /** Extracts a human-readable message from a provider error body (OpenAI, Suno and Creatomate shapes). */
-export function messageFromBody(body: unknown, text: string): string {
+function messageFromBody(body: unknown, text: string): string {
   if (body && typeof body === "object" && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const err = b.error;
@@ -234,6 +236,7 @@ export class JsonHttpClient {
     const random = this.opts.random ?? Math.random;
 
     for (let attempt = 0; ; attempt++) {
+      await this.opts.beforeAttempt?.(opts.signal);
       this.counters.attempts++;
       const { outcome, error, result } = await this.attempt<T>(method, url, opts);
       if (result) return { ...result, attempts: attempt + 1 };
@@ -262,6 +265,9 @@ export class JsonHttpClient {
     opts: RequestOptions,
   ): Promise<{ outcome?: AttemptOutcome; error?: ProviderError; result?: Omit<HttpResult<T>, "attempts"> }> {
     const provider = this.provider;
+    /** A failed attempt that may succeed when tried again; `what` follows "METHOD /path". */
+    const retryable = (code: ProviderErrorCode, what: string, cause?: unknown) =>
+      new ProviderError({ provider, code, retryable: true, message: `${method} ${url.pathname}${what}`, cause });
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new TimeoutMarker("timeout")), timeoutMs);
@@ -294,39 +300,18 @@ export class JsonHttpClient {
       text = await readCapped(res.body, this.opts.maxResponseBytes ?? 5 * 1024 * 1024);
     } catch (err) {
       if (timeout.signal.aborted) {
-        return {
-          outcome: { kind: "timeout" },
-          error: new ProviderError({
-            provider,
-            code: ProviderErrorCode.PROVIDER_TIMEOUT,
-            retryable: true,
-            message: `${method} ${url.pathname} got no complete answer within ${timeoutMs} ms`,
-          }),
-        };
+        return { outcome: { kind: "timeout" }, error: retryable(ProviderErrorCode.PROVIDER_TIMEOUT, ` got no complete answer within ${timeoutMs} ms`) };
       }
       if (opts.signal?.aborted) return { outcome: { kind: "network", notSent: false }, error: abortedError(provider, method, url) };
       if (err instanceof ResponseTooLarge) {
-        return {
-          outcome: { kind: "malformed" },
-          error: new ProviderError({
-            provider,
-            code: ProviderErrorCode.PROVIDER_BAD_RESPONSE,
-            retryable: true,
-            message: `${method} ${url.pathname}: response body larger than ${err.limit} bytes`,
-          }),
-        };
+        return { outcome: { kind: "malformed" }, error: retryable(ProviderErrorCode.PROVIDER_BAD_RESPONSE, `: response body larger than ${err.limit} bytes`) };
       }
       const notSent = isNotSentError(err);
       const codes = errorCodes(err);
+      const detail = safeDetail(err instanceof Error ? err.message : String(err), [this.opts.apiKey], 120);
       return {
         outcome: { kind: "network", notSent },
-        error: new ProviderError({
-          provider,
-          code: ProviderErrorCode.PROVIDER_UNAVAILABLE,
-          retryable: true,
-          message: `${method} ${url.pathname} failed: ${codes[0] ?? "network error"} ${safeDetail(err instanceof Error ? err.message : String(err), [this.opts.apiKey], 120)}`,
-          cause: err,
-        }),
+        error: retryable(ProviderErrorCode.PROVIDER_UNAVAILABLE, ` failed: ${codes[0] ?? "network error"} ${detail}`, err),
       };
     } finally {
       clearTimeout(timer);
@@ -363,9 +348,7 @@ export class JsonHttpClient {
     }
 
     const detail = safeDetail(fromBody?.message ?? messageFromBody(body, parsed ? "" : text), [this.opts.apiKey]);
-    const error = errorForStatus(provider, effective, `${method} ${url.pathname}${detail ? ` — ${detail}` : ""}`, {
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    });
+    const error = errorForStatus(provider, effective, `${method} ${url.pathname}${detail ? ` — ${detail}` : ""}`, { retryAfterMs });
     return { outcome: { kind: "status", status: effective }, error };
   }
 

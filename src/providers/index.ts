@@ -6,7 +6,7 @@ import type { Redis } from "../redis.js";
 import { createCreatomateClient, type CreatomateTemplate } from "./creatomate.js";
 import { copyUrlToBlob, createDownloadDispatcher, type CopyUrlToBlobOptions } from "./download.js";
 import { createLyricsClient } from "./lyrics.js";
-import { RedisRateLimiter } from "./rate-limit.js";
+import { RedisRateLimiter } from "../rate-limit.js";
 import { createSunoClient } from "./suno.js";
 import { TemplateCache } from "./template-cache.js";
 
@@ -19,7 +19,7 @@ export { pickTrack, parseCallback as parseSunoCallback, sunoTaskError } from "./
 export { parseWebhook as parseCreatomateWebhook, buildModifications, renderError } from "./creatomate.js";
 export { createLyricsClient, createSunoClient, createCreatomateClient, copyUrlToBlob, createDownloadDispatcher, RedisRateLimiter, TemplateCache };
 
-export interface CreateProvidersOptions {
+interface CreateProvidersOptions {
   logger?: Pick<Logger, "warn" | "debug">;
 }
 
@@ -27,10 +27,10 @@ export type Providers = ReturnType<typeof createProviders>;
 
 export function createProviders(config: Config, redis: Redis, opts: CreateProvidersOptions = {}) {
   const rateLimiter = new RedisRateLimiter(redis, config);
-  const templateCache = new TemplateCache<CreatomateTemplate>(redis, config, opts.logger ? { logger: opts.logger } : {});
+  const templateCache = new TemplateCache<CreatomateTemplate>(redis, config, { logger: opts.logger });
   const lyrics = createLyricsClient(config);
-  const suno = createSunoClient(config, { rateLimiter, ...(opts.logger ? { logger: opts.logger } : {}) });
-  const creatomate = createCreatomateClient(config, { templateCache, rateLimiter, ...(opts.logger ? { logger: opts.logger } : {}) });
+  const suno = createSunoClient(config, { rateLimiter, logger: opts.logger });
+  const creatomate = createCreatomateClient(config, { templateCache, rateLimiter, logger: opts.logger });
   const downloads = createDownloadDispatcher(config.PROVIDER_CONNECT_TIMEOUT_MS);
 
   let closed: Promise<void> | undefined;
@@ -38,6 +38,8 @@ export function createProviders(config: Config, redis: Redis, opts: CreateProvid
     lyrics,
     suno,
     creatomate,
+    /** Shared by the clients above; exposed for their stats() (rate limiter waits and template
+     *  cache hits on /metrics). */
     rateLimiter,
     templateCache,
     /** copyUrlToBlob on this process's download agent; timeoutMs defaults to DOWNLOAD_TIMEOUT_MS. */

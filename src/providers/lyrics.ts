@@ -2,7 +2,7 @@
 // LM Studio — set baseURL and model). Structured output: chat.completions.parse + zodResponseFormat.
 // The SDK does the HTTP retries (429/5xx/connection, honouring retry-after); this module maps what
 // is left into ProviderErrors and validates the lyrics.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from "openai/core/error";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { Agent, fetch as undiciFetch, type Dispatcher } from "undici";
@@ -16,10 +16,11 @@ import {
   safeDetail,
 } from "./errors.js";
 import { truncateAt } from "./util.js";
+import type { HttpTimeouts } from "./http.js";
 
 export type LyricsLanguage = "KO" | "EN" | "JA" | "ZH";
 
-export const LANGUAGE_NAMES: Record<LyricsLanguage, string> = {
+const LANGUAGE_NAMES: Record<LyricsLanguage, string> = {
   KO: "Korean",
   EN: "English",
   JA: "Japanese",
@@ -44,12 +45,12 @@ export interface LyricsResult {
   model: string;
 }
 
-export const lyricsSchema = z.object({
+const lyricsSchema = z.object({
   title: z.string().describe("Short song title that contains the store name"),
   lyrics: z.string().describe("The jingle lyrics, one line per line, with [Verse]/[Chorus] tags on their own lines"),
 });
 
-export const LYRICS_LIMITS = {
+const LYRICS_LIMITS = {
   titleMaxChars: 80,
   lyricsMaxChars: 3000, // Suno V4's prompt limit: the lyrics must fit any configured Suno model
   minLines: 4,
@@ -84,7 +85,7 @@ export function buildLyricsMessages(req: LyricsRequest): { system: string; user:
     "",
     "Requirements:",
     `- Write the lyrics and the title in ${language}. The store name stays exactly as written.`,
-    "- 8 to 16 short singable lines, with section tags like [Verse] and [Chorus] on their own lines.",
+    "- A short jingle for a 15-30 second ad: 4 to 8 short singable lines (one verse and a chorus), with section tags like [Verse] and [Chorus] on their own lines.",
     "- Mention the store name in the chorus and in the title; you may hint at the neighbourhood from the address.",
     `- The title has at most 60 characters.`,
   );
@@ -123,6 +124,16 @@ export function validateLyrics(raw: { title: string; lyrics: string }, language:
   return { title, lyrics };
 }
 
+/** Whether an error body is OpenAI's "insufficient_quota" (no credits left), not a rate limit. */
+export function isQuotaBody(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; type?: unknown } };
+    return body.error?.code === "insufficient_quota" || body.error?.type === "insufficient_quota";
+  } catch {
+    return false;
+  }
+}
+
 class MalformedBodyError extends Error {
   override name = "MalformedBodyError";
 }
@@ -138,7 +149,7 @@ function causeChain(err: unknown): unknown[] {
 }
 
 /** Maps anything the SDK or the parse step throws to a ProviderError. */
-export function mapOpenAIError(err: unknown, apiKey: string): ProviderError {
+function mapOpenAIError(err: unknown, apiKey: string): ProviderError {
   if (err instanceof ProviderError) return err;
   const detail = (e: unknown) => safeDetail(e instanceof Error ? e.message : String(e), [apiKey]);
   if (err instanceof APIUserAbortError) {
@@ -155,11 +166,14 @@ export function mapOpenAIError(err: unknown, apiKey: string): ProviderError {
   }
   if (err instanceof APIError && typeof err.status === "number") {
     const code = typeof err.code === "string" ? err.code : "";
+    if (code === "insufficient_quota" || err.type === "insufficient_quota") {
+      return new ProviderError({ provider: "openai", code: ProviderErrorCode.PROVIDER_QUOTA, retryable: false, status: err.status, message: `out of credits: ${detail(err)}` });
+    }
     if (/content_policy|content_filter/i.test(code)) {
       return new ProviderError({ provider: "openai", code: ProviderErrorCode.LYRICS_REFUSED, retryable: false, status: err.status, message: `rejected by content policy: ${detail(err)}` });
     }
     const retryAfterMs = parseRetryAfter(err.headers?.get("retry-after-ms")) ?? parseRetryAfter(err.headers?.get("retry-after"));
-    return errorForStatus("openai", err.status, detail(err), retryAfterMs !== undefined ? { retryAfterMs } : {});
+    return errorForStatus("openai", err.status, detail(err), { retryAfterMs });
   }
   if (err instanceof ContentFilterFinishReasonError) {
     return new ProviderError({ provider: "openai", code: ProviderErrorCode.LYRICS_REFUSED, retryable: false, message: "completion stopped by the content filter" });
@@ -170,7 +184,7 @@ export function mapOpenAIError(err: unknown, apiKey: string): ProviderError {
   return new ProviderError({ provider: "openai", code: ProviderErrorCode.PROVIDER_UNAVAILABLE, retryable: true, message: `unexpected error: ${detail(err)}`, cause: err });
 }
 
-export interface LyricsClientOptions {
+interface LyricsClientOptions {
   dispatcher?: Dispatcher;
   /** Override SDK retries (default config.PROVIDER_MAX_RETRIES). */
   maxRetries?: number;
@@ -179,7 +193,7 @@ export interface LyricsClientOptions {
 export type LyricsClient = ReturnType<typeof createLyricsClient>;
 
 export function createLyricsClient(
-  config: Pick<Config, "openai" | "PROVIDER_CONNECT_TIMEOUT_MS" | "PROVIDER_TIMEOUT_MS" | "PROVIDER_MAX_RETRIES">,
+  config: Pick<Config, "openai"> & HttpTimeouts,
   opts: LyricsClientOptions = {},
 ) {
   const ownsAgent = !opts.dispatcher;
@@ -189,9 +203,28 @@ export function createLyricsClient(
   // undici's fetch with our keep-alive agent. A 2xx JSON body is read here, inside the SDK's
   // timeout, and checked: a truncated body becomes a clear PROVIDER_BAD_RESPONSE instead of a
   // bare SyntaxError that would look like a bad model answer.
+  // A keyless OpenAI-compatible server (Ollama, vLLM) gets no Authorization header at all: the
+  // SDK insists on some key, so it is given a placeholder that is removed here.
+  const keyless = !apiKey;
   const fetchWithAgent = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await undiciFetch(input as string, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
+    let sent = init;
+    if (keyless && init?.headers) {
+      const headers = new Headers(init.headers);
+      headers.delete("authorization");
+      sent = { ...init, headers };
+    }
+    const res = await undiciFetch(input as string, { ...(sent as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
     const type = res.headers.get("content-type") ?? "";
+    if (res.status === 429) {
+      // OpenAI sends "out of credits" as a 429 too (error.code/type `insufficient_quota`). It is
+      // not a rate limit: waiting does not help, so the SDK is told not to retry it.
+      const text = await res.text();
+      const headers = new Headers(res.headers);
+      if (isQuotaBody(text)) headers.set("x-should-retry", "false");
+      headers.delete("content-length");
+      headers.delete("content-encoding");
+      return new Response(text, { status: 429, statusText: res.statusText, headers });
+    }
     if (!res.ok || !type.includes("json")) return res as unknown as Response;
     const text = await res.text();
     try {
@@ -206,18 +239,42 @@ export function createLyricsClient(
     return new Response(text, { status: res.status, statusText: res.statusText, headers });
   };
 
-  const client = new OpenAI({
-    apiKey,
-    baseURL: config.openai.baseUrl,
+  const common = {
     maxRetries: opts.maxRetries ?? config.PROVIDER_MAX_RETRIES,
-    timeout: config.PROVIDER_TIMEOUT_MS,
+    timeout: config.openai.timeoutMs,
     fetch: fetchWithAgent,
-    logLevel: "off",
-  });
+    logLevel: "off" as const,
+  };
+  // Classic Azure OpenAI: `api-key` header, `api-version` query, the model is the deployment name
+  // (the SDK's AzureOpenAI does all three). Azure's v1 endpoint and every other OpenAI-compatible
+  // server take the plain client.
+  const client: OpenAI =
+    config.openai.flavor === "azure"
+      ? new AzureOpenAI({
+          ...common,
+          apiKey,
+          apiVersion: config.openai.apiVersion,
+          baseURL: `${config.openai.baseUrl.replace(/\/+$/, "")}/openai`,
+          deployment: config.openai.model,
+        })
+      : new OpenAI({ ...common, apiKey: apiKey || "keyless", baseURL: config.openai.baseUrl });
   const format = zodResponseFormat(lyricsSchema, "jingle_lyrics");
 
   return {
     client,
+    /** GET /models: the start-up check's cheap authenticated call. Returns the model ids. */
+    async listModels(signal?: AbortSignal): Promise<string[]> {
+      try {
+        const ids: string[] = [];
+        for await (const m of client.models.list(signal ? { signal } : {})) {
+          ids.push(m.id);
+          if (ids.length >= 500) break;
+        }
+        return ids;
+      } catch (err) {
+        throw mapOpenAIError(err, apiKey);
+      }
+    },
     async generate(req: LyricsRequest, signal?: AbortSignal): Promise<LyricsResult> {
       if (!LANGUAGE_NAMES[req.language]) {
         throw new ProviderError({ provider: "openai", code: ProviderErrorCode.PROVIDER_REJECTED, retryable: false, message: `unsupported language ${String(req.language)}` });

@@ -13,10 +13,10 @@ import {
   safeDetail,
   type ProviderErrorCode as Code,
 } from "./errors.js";
-import { providerHttpClient, type ProviderClientOptions } from "./http.js";
-import { truncateAt } from "./util.js";
+import { providerHttpClient, type HttpTimeouts, type ProviderClientOptions } from "./http.js";
+import { looseNumber as num, truncateAt } from "./util.js";
 
-export type SunoModel = "V4" | "V4_5" | "V4_5PLUS" | "V4_5ALL" | "V5" | "V5_5";
+type SunoModel = "V4" | "V4_5" | "V4_5PLUS" | "V4_5ALL" | "V5" | "V5_5";
 
 export interface SunoTrack {
   id: string;
@@ -29,7 +29,7 @@ export interface SunoTrack {
   duration: number | null;
 }
 
-export interface SunoTaskError {
+interface SunoTaskError {
   code: Code;
   message: string;
   retryable: boolean;
@@ -57,7 +57,7 @@ export interface SunoSubmitInput {
 }
 
 /** The documented request body of POST /api/v1/generate. */
-export interface SunoGenerateBody {
+interface SunoGenerateBody {
   prompt?: string;
   style?: string;
   title?: string;
@@ -69,29 +69,25 @@ export interface SunoGenerateBody {
   vocalGender?: "m" | "f";
 }
 
-export interface SunoLimits {
+interface SunoLimits {
   prompt: number;
   style: number;
   title: number;
 }
 
-/** Documented per-model limits (characters). */
-export function sunoLimits(model: SunoModel): SunoLimits {
-  return model === "V4" ? { prompt: 3000, style: 200, title: 80 } : { prompt: 5000, style: 1000, title: 100 };
+/** Documented per-model limits (characters). V4_5ALL has the V4_5 prompt/style limits but V4's 80-character title. */
+function sunoLimits(model: SunoModel): SunoLimits {
+  if (model === "V4") return { prompt: 3000, style: 200, title: 80 };
+  return { prompt: 5000, style: 1000, title: model === "V4_5ALL" ? 80 : 100 };
 }
+
+/** Hosts of the Suno API give the same codes different meanings (see sunoBodyStatus). */
+export type SunoErrorCodes = "sunoapi" | "kie";
 
 const chars = (s: string) => [...s].length;
 
 // ---- wire schemas (lenient: only what we use; unknown keys are dropped) ----
 
-const num = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .transform((v) => {
-    if (v === null || v === undefined || v === "") return null;
-    const n = Number(v);
-    return Number.isFinite(n) ? n : null;
-  });
 const str = z
   .string()
   .nullish()
@@ -108,7 +104,7 @@ const recordTrackSchema = z.object({
   duration: num,
 });
 
-export const recordInfoSchema = z.object({
+const recordInfoSchema = z.object({
   code: codeNum,
   msg: z.string().nullish(),
   data: z
@@ -138,7 +134,7 @@ const callbackTrackSchema = z.object({
   duration: num,
 });
 
-export const callbackSchema = z.object({
+const callbackSchema = z.object({
   code: codeNum,
   msg: z.string().nullish(),
   data: z
@@ -162,8 +158,15 @@ const generateResponseSchema = z.object({
 const PROGRESS: Record<string, number> = { PENDING: 10, TEXT_SUCCESS: 40, FIRST_SUCCESS: 75, SUCCESS: 100 };
 const FAILED_STATUSES = new Set(["CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED", "CALLBACK_EXCEPTION", "SENSITIVE_WORD_ERROR"]);
 
-function errorForFailedStatus(status: string, message: string | null | undefined): SunoTaskError {
+/** Code 451: the provider could not download a file (e.g. a reference audio or its own result).
+ *  Nothing is wrong with the lyrics: a new task may well succeed. */
+const DOWNLOAD_FAILED = 451;
+
+function errorForFailedStatus(status: string, message: string | null | undefined, errorCode?: number): SunoTaskError {
   const detail = message ? safeDetail(message) : status;
+  if (errorCode === DOWNLOAD_FAILED) {
+    return { code: ProviderErrorCode.SUNO_DOWNLOAD_FAILED, message: `${status} (${errorCode}): ${detail}`, retryable: true };
+  }
   if (status === "SENSITIVE_WORD_ERROR") {
     return { code: ProviderErrorCode.SUNO_SENSITIVE_WORD, message: `${status}: ${detail}`, retryable: false };
   }
@@ -179,19 +182,23 @@ function errorForFailedStatus(status: string, message: string | null | undefined
  */
 function errorForCallbackCode(code: number, msg: string | null | undefined): SunoTaskError {
   const detail = `callback code ${code}: ${safeDetail(msg ?? "")}`;
+  if (code === DOWNLOAD_FAILED) return { code: ProviderErrorCode.SUNO_DOWNLOAD_FAILED, message: detail, retryable: true };
   if (msg && /sensitive|prohibited|forbidden word|banned/i.test(msg)) {
     return { code: ProviderErrorCode.SUNO_SENSITIVE_WORD, message: detail, retryable: false };
   }
-  if (code === 400 || code === 413 || code === 451) {
+  if (code === 400 || code === 413) {
     return { code: ProviderErrorCode.SUNO_CONTENT_REJECTED, message: detail, retryable: false };
   }
   return { code: ProviderErrorCode.SUNO_GENERATE_FAILED, message: detail, retryable: false };
 }
 
-function stateFromStatus(taskId: string, status: string, tracks: SunoTrack[], errorMessage?: string | null): SunoTaskState {
+function stateFromStatus(taskId: string, status: string, tracks: SunoTrack[], errorMessage?: string | null, errorCode?: number): SunoTaskState {
   if (status === "SUCCESS") return { taskId, state: "succeeded", providerStatus: status, progress: 100, tracks };
+  // CALLBACK_EXCEPTION = Suno failed to deliver its callback; the song itself may be finished.
+  // Usable tracks make it a success (nobody should pay twice for a callback hiccup).
+  if (status === "CALLBACK_EXCEPTION" && pickTrack(tracks)) return { taskId, state: "succeeded", providerStatus: status, progress: 100, tracks };
   if (FAILED_STATUSES.has(status)) {
-    return { taskId, state: "failed", providerStatus: status, progress: 100, tracks, error: errorForFailedStatus(status, errorMessage) };
+    return { taskId, state: "failed", providerStatus: status, progress: 100, tracks, error: errorForFailedStatus(status, errorMessage, errorCode) };
   }
   return { taskId, state: "pending", providerStatus: status, progress: PROGRESS[status] ?? 10, tracks };
 }
@@ -213,7 +220,8 @@ export function parseRecordInfo(body: unknown, expectedTaskId?: string): SunoTas
     tags: t.tags,
     duration: t.duration,
   }));
-  return stateFromStatus(d.taskId, d.status ?? "PENDING", tracks, d.errorMessage);
+  const errorCode = d.errorCode === null || d.errorCode === undefined ? undefined : Number(d.errorCode);
+  return stateFromStatus(d.taskId, d.status ?? "PENDING", tracks, d.errorMessage, Number.isFinite(errorCode) ? errorCode : undefined);
 }
 
 const CALLBACK_STATUS: Record<string, string> = { text: "TEXT_SUCCESS", first: "FIRST_SUCCESS", complete: "SUCCESS" };
@@ -325,21 +333,50 @@ export function buildGenerateBody(input: SunoSubmitInput, defaultModel: SunoMode
 }
 
 /**
- * sunoapi.org answers errors as `{code, msg}` (sometimes on HTTP 200). Non-standard codes are
- * translated for the retry policy: 405 "rate limit exceeded" and 430 "call frequency too high"
- * behave like 429; 455 "system maintenance" like 503. sunoapi.org's own table lists 429 as
- * "insufficient credits" while other hosts (and our sandbox) use it for rate limiting: a 429 whose
- * message talks about credits/balance becomes 402 (permanent PROVIDER_QUOTA_EXCEEDED, not retried).
+ * The documented error transport is HTTP 200 with the error in the body's `code` (any HTTP status
+ * is accepted too). Codes are translated into HTTP meanings for the retry policy, per host:
+ *   - sunoapi.org: 429 = insufficient credits (→ 402, permanent PROVIDER_QUOTA, never retried),
+ *     430 = call frequency too high (→ 429, rate limit);
+ *   - kie.ai: 402 = insufficient credits, 429 = rate limit (already HTTP meanings);
+ *   - both: 405 = over the call limit (→ 429), 455 = maintenance (→ 503).
  */
-export function sunoBodyStatus(body: unknown): { status: number; message?: string } | undefined {
+export function sunoBodyStatus(body: unknown, errorCodes: SunoErrorCodes = "sunoapi"): { status: number; message?: string } | undefined {
   if (!body || typeof body !== "object" || Array.isArray(body)) return undefined;
   const b = body as { code?: unknown; msg?: unknown };
   const code = typeof b.code === "number" ? b.code : typeof b.code === "string" && /^\d+$/.test(b.code) ? Number(b.code) : undefined;
   if (code === undefined || code === 200) return undefined;
-  const msg = typeof b.msg === "string" ? b.msg : "";
-  const status =
-    code === 429 && /credit|balance|insufficient|quota/i.test(msg) ? 402 : code === 405 || code === 430 ? 429 : code === 455 ? 503 : code;
+  let status = code;
+  if (errorCodes === "sunoapi" && code === 429) status = 402;
+  else if (code === 430 || code === 405) status = 429;
+  else if (code === 455) status = 503;
   return { status, ...(typeof b.msg === "string" ? { message: b.msg } : {}) };
+}
+
+const creditsSchema = z.object({ code: codeNum, data: z.union([z.number(), z.string()]).transform((v) => Number(v)) });
+
+const alignedSchema = z.object({
+  code: codeNum,
+  data: z.object({
+    alignedWords: z
+      .array(z.object({ word: z.string(), startS: z.number(), endS: z.number(), success: z.boolean().nullish() }))
+      .nullish(),
+  }),
+});
+
+/** One sung word with its time in the track (seconds). Section tags such as `[Verse]` are removed. */
+export interface AlignedWord {
+  word: string;
+  startS: number;
+  endS: number;
+}
+
+/** Parses a get-timestamped-lyrics body: words with times, section tags stripped, empty words dropped. */
+export function parseAlignedWords(body: unknown): AlignedWord[] {
+  const parsed = alignedSchema.safeParse(body);
+  if (!parsed.success) throw badResponse("get-timestamped-lyrics answered without data.alignedWords", true);
+  return (parsed.data.data.alignedWords ?? [])
+    .map((w) => ({ word: w.word.replace(/\[[^\]]*\]/g, " ").replace(/\s+/g, " ").trim(), startS: w.startS, endS: w.endS }))
+    .filter((w) => w.word !== "" && Number.isFinite(w.startS) && w.endS >= w.startS);
 }
 
 function mapSunoError(err: unknown): unknown {
@@ -349,24 +386,21 @@ function mapSunoError(err: unknown): unknown {
   return err;
 }
 
-export type SunoClientOptions = ProviderClientOptions;
+type SunoClientOptions = ProviderClientOptions;
 
 export type SunoClient = ReturnType<typeof createSunoClient>;
 
 export function createSunoClient(
-  config: Pick<
-    Config,
-    "suno" | "PROVIDER_CONNECT_TIMEOUT_MS" | "PROVIDER_TIMEOUT_MS" | "PROVIDER_MAX_RETRIES" | "SUNO_RATE_LIMIT_PER_10S"
-  >,
+  config: Pick<Config, "suno" | "SUNO_RATE_LIMIT_PER_10S"> & HttpTimeouts,
   opts: SunoClientOptions = {},
 ) {
-  const http = providerHttpClient("suno", config.suno, config, opts, { bodyStatus: sunoBodyStatus });
+  const http = providerHttpClient("suno", config.suno, config, opts, { bodyStatus: (body) => sunoBodyStatus(body, config.suno.errorCodes) });
 
   /** POSTs a generate body as-is (no client-side checks) and returns the taskId. */
   async function submitRequest(body: SunoGenerateBody, signal?: AbortSignal): Promise<string> {
-    await opts.rateLimiter?.acquire("suno:generate", config.SUNO_RATE_LIMIT_PER_10S, 10_000, signal ? { signal, provider: "suno" } : { provider: "suno" });
+    await opts.rateLimiter?.acquire("suno:generate", config.SUNO_RATE_LIMIT_PER_10S, 10_000, { signal });
     try {
-      const res = await http.post("/api/v1/generate", body, signal ? { signal } : {});
+      const res = await http.post("/api/v1/generate", body, { signal });
       const parsed = generateResponseSchema.safeParse(res.body);
       if (!parsed.success) throw badResponse("generate answered without data.taskId", true);
       return parsed.data.data.taskId;
@@ -386,17 +420,34 @@ export function createSunoClient(
     async getRecord(taskId: string, signal?: AbortSignal): Promise<SunoTaskState> {
       if (!taskId) throw invalid("taskId is empty");
       // Documented: at most ~3 record-info requests per second per task.
-      await opts.rateLimiter?.acquire(`suno:record:${taskId}`, 3, 1_000, signal ? { signal } : {});
+      await opts.rateLimiter?.acquire(`suno:record:${taskId}`, 3, 1_000, { signal });
       try {
-        const res = await http.get("/api/v1/generate/record-info", { query: { taskId }, ...(signal ? { signal } : {}) });
+        const res = await http.get("/api/v1/generate/record-info", { query: { taskId }, signal });
         return parseRecordInfo(res.body, taskId);
       } catch (err) {
         throw mapSunoError(err);
       }
     },
-    parseCallback,
-    pickTrack,
-    taskError: sunoTaskError,
+    /** GET /api/v1/generate/credit: the account's remaining credits (the start-up check's cheap call). */
+    async getCredits(signal?: AbortSignal): Promise<number> {
+      try {
+        const res = await http.get("/api/v1/generate/credit", signal ? { signal } : {});
+        const parsed = creditsSchema.safeParse(res.body);
+        if (!parsed.success || !Number.isFinite(parsed.data.data)) throw badResponse("credit answered without a number in data", true);
+        return parsed.data.data;
+      } catch (err) {
+        throw mapSunoError(err);
+      }
+    },
+    /** POST get-timestamped-lyrics for one track: the sung words with their times (for captions). */
+    async getAlignedWords(taskId: string, audioId: string, signal?: AbortSignal): Promise<AlignedWord[]> {
+      try {
+        const res = await http.post("/api/v1/generate/get-timestamped-lyrics", { taskId, audioId }, signal ? { signal } : {});
+        return parseAlignedWords(res.body);
+      } catch (err) {
+        throw mapSunoError(err);
+      }
+    },
     close: () => http.close(),
   };
 }

@@ -9,7 +9,7 @@ import type { Config } from "../config.js";
 import { redisKey, type Redis } from "../redis.js";
 import type { Logger } from "../logger.js";
 
-export interface TemplateCacheOptions {
+interface TemplateCacheOptions {
   /** Redis TTL; default config.TEMPLATE_CACHE_TTL_SECONDS. */
   ttlSeconds?: number;
   /** In-process TTL; default min(ttl, 30 s). Always capped at the Redis TTL. */
@@ -19,6 +19,8 @@ export interface TemplateCacheOptions {
   /** Clock for the in-process layer (tests). */
   now?: () => number;
   logger?: Pick<Logger, "warn">;
+  /** Redis key segment; default "template" (the account's template list uses its own). */
+  namespace?: string;
 }
 
 export interface TemplateCacheStats {
@@ -53,7 +55,7 @@ export class TemplateCache<T = unknown> {
   }
 
   key(id: string): string {
-    return redisKey(this.config, "creatomate", "template", id);
+    return redisKey(this.config, "creatomate", this.opts.namespace ?? "template", id);
   }
 
   stats(): TemplateCacheStats {

@@ -1,15 +1,15 @@
 // Small helpers shared by the provider clients.
-import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 
-/** setTimeout as a promise; an abort rejects with the signal's own reason (not a generic AbortError). */
-export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return sleep(ms);
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch (err) {
-    throw signal.aborted ? signal.reason : err;
-  }
-}
+/** A number on the wire that may come as a string, empty or missing: a finite number or null. */
+export const looseNumber = z
+  .union([z.number(), z.string()])
+  .nullish()
+  .transform((v) => {
+    if (v === null || v === undefined || v === "") return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  });
 
 /** Cuts to at most `max` characters (code points), at the last separator when one is reasonably close to the end. */
 export function truncateAt(s: string, max: number, separators: RegExp = /[\s,]/): string {

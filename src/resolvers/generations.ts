@@ -2,20 +2,24 @@
 // their first event in one transaction, then enqueues. A crash between the two leaves a
 // QUEUED row that the workers' reconciler enqueues (job ids are deterministic, so a second
 // add is a no-op): no row is ever left without a job, and no job exists without its row.
+import { requireRedis } from "../unavailable.js";
+import { claimAllowance } from "../generations/allowance.js";
 import { z } from "zod";
-import type { Context, Services } from "../context.js";
-import { requireViewer } from "../context.js";
+import type { Services } from "../services.js";
+import type { SignedInContext } from "../http/context.js";
 import { AppError, ErrorCode, alreadyProcessing, failedPrecondition, notFound } from "../errors.js";
 import { Prisma } from "../db/client.js";
-import { appendEvent, transition } from "../generations/history.js";
+import { appendEvent, commit, transition } from "../generations/history.js";
 import { endLaterStages, laterStages, UPSTREAM_CANCELLED, UPSTREAM_FAILED } from "../generations/chain.js";
-import { ACTIVE, findRow, KIND_LABEL, RETRYABLE_FROM, updateRow, type AnyRow, type Kind, type Tx } from "../generations/kinds.js";
-import type { GenerationEventMessage } from "../jobs/events.js";
+import { ACTIVE, findRow, KINDS, kindOfTypename, resetFor, RETRYABLE_FROM, STAGES, updateRow, upstreamStatus, type AnyRow, type Kind, type Tx } from "../generations/stages.js";
+import type { GenerationEventMessage } from "../events/message.js";
 import { findOwnedProject } from "./projects.js";
-import { decodeId, fromGlobalId } from "./ids.js";
 import { parseInput } from "./validate.js";
+import { usableTemplate } from "./templates.js";
 
-type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
+type Ctx = Pick<SignedInContext, "services" | "viewer">;
+/** A Lyric, Song or Video as a decoded global id (the schema checked the typename). */
+export type GenerationId = { typename: string; id: string };
 
 const optionalText = (max: number) =>
   z
@@ -25,13 +29,20 @@ const optionalText = (max: number) =>
     .nullish()
     .transform((v) => v || null);
 
+/** Input limits, also quoted in the schema's descriptions. */
+export const GENERATION_LIMITS = { mood: 100, lyricStyle: 200, extraPrompt: 1000, songStyle: 200, songTitle: 80 } as const;
+
 export const GenerateLyricInput = z
-  .object({ mood: optionalText(100), style: optionalText(200), extraPrompt: optionalText(1000) })
+  .object({
+    mood: optionalText(GENERATION_LIMITS.mood),
+    style: optionalText(GENERATION_LIMITS.lyricStyle),
+    extraPrompt: optionalText(GENERATION_LIMITS.extraPrompt),
+  })
   .nullish()
   .transform((v) => v ?? { mood: null, style: null, extraPrompt: null });
 
 export const GenerateSongInput = z
-  .object({ style: optionalText(200), title: optionalText(80) })
+  .object({ style: optionalText(GENERATION_LIMITS.songStyle), title: optionalText(GENERATION_LIMITS.songTitle) })
   .nullish()
   .transform((v) => v ?? { style: null, title: null });
 
@@ -47,18 +58,29 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 const busy = (kind: Kind) =>
-  alreadyProcessing(`a ${KIND_LABEL[kind]} generation is already queued or running for this project; wait for it or cancel it`);
+  alreadyProcessing(`a ${STAGES[kind].label} generation is already queued or running for this project; wait for it or cancel it`);
 
 /** Creates rows and events in one transaction; a second active run of a stage is refused by
  *  the database's partial unique index, which is what makes concurrent calls safe. */
-async function createQueued<T>(services: Services, kind: Kind, write: (tx: Tx) => Promise<{ result: T; events: GenerationEventMessage[] }>) {
+async function createQueued<T>(
+  services: Services,
+  kind: Kind,
+  allowance: { ownerId: string; rows: number; ads: number },
+  write: (tx: Tx) => Promise<{ result: T; events: GenerationEventMessage[] }>,
+) {
+  // Nothing is written while the queue cannot be reached: the client gets SERVICE_UNAVAILABLE
+  // at once, not a success whose job would only start when Redis is back.
+  requireRedis(services.jobs.connection);
   try {
     // Concurrent calls for one project queue up on the partial unique index while holding a
     // pooled connection; the others must be allowed to wait for one (the default 2 s is short
     // under a burst) so that they end as ALREADY_PROCESSING, not as a pool timeout.
-    const { result, events } = await services.prisma.$transaction(write, { maxWait: 10_000 });
-    for (const event of events) services.events.publish(event);
-    return result;
+    // The per-user quota is claimed in the same transaction, before any row exists.
+    const guarded = async (tx: Tx) => {
+      await claimAllowance(tx, services.config, allowance.ownerId, allowance);
+      return write(tx);
+    };
+    return (await commit(services, guarded, { maxWait: 10_000 })) as T;
   } catch (err) {
     if (isUniqueViolation(err)) throw busy(kind);
     throw err;
@@ -77,10 +99,10 @@ async function enqueueOrLog(services: Services, kind: Kind, id: string, attempt:
   }
 }
 
-export async function generateLyric(ctx: Ctx, projectGlobalId: string, rawInput: unknown) {
-  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+export async function generateLyric(ctx: Ctx, projectId: string, rawInput: unknown) {
+  const project = await findOwnedProject(ctx, projectId);
   const input = parseInput(GenerateLyricInput, rawInput);
-  const lyric = await createQueued(ctx.services, "LYRIC", async (tx) => {
+  const lyric = await createQueued(ctx.services, "LYRIC", { ownerId: ctx.viewer.id, rows: 1, ads: 0 }, async (tx) => {
     const row = await tx.lyric.create({ data: { projectId: project.id, language: project.language, ...input } });
     return { result: row, events: [await queuedEvent(tx, project.id, "LYRIC", row.id, "Waiting to write the lyrics")] };
   });
@@ -88,9 +110,8 @@ export async function generateLyric(ctx: Ctx, projectGlobalId: string, rawInput:
   return lyric;
 }
 
-async function completedLyric(ctx: Ctx, projectId: string, lyricGlobalId: string | null | undefined) {
-  if (lyricGlobalId) {
-    const id = decodeId(lyricGlobalId, "Lyric", "lyricId");
+async function completedLyric(ctx: Ctx, projectId: string, id: string | null | undefined) {
+  if (id) {
     const lyric = await ctx.services.prisma.lyric.findFirst({ where: { id, projectId } });
     if (!lyric) throw notFound("lyric");
     if (lyric.status !== "COMPLETED") throw failedPrecondition(`that lyric is ${lyric.status}; a song needs COMPLETED lyrics`);
@@ -104,11 +125,11 @@ async function completedLyric(ctx: Ctx, projectId: string, lyricGlobalId: string
   return lyric;
 }
 
-export async function generateSong(ctx: Ctx, projectGlobalId: string, lyricGlobalId: string | null | undefined, rawInput: unknown) {
-  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
+export async function generateSong(ctx: Ctx, projectId: string, lyricId: string | null | undefined, rawInput: unknown) {
+  const project = await findOwnedProject(ctx, projectId);
   const input = parseInput(GenerateSongInput, rawInput);
-  const lyric = await completedLyric(ctx, project.id, lyricGlobalId);
-  const song = await createQueued(ctx.services, "SONG", async (tx) => {
+  const lyric = await completedLyric(ctx, project.id, lyricId);
+  const song = await createQueued(ctx.services, "SONG", { ownerId: ctx.viewer.id, rows: 1, ads: 0 }, async (tx) => {
     const row = await tx.song.create({
       data: { projectId: project.id, lyricId: lyric.id, style: input.style, title: input.title ?? lyric.title },
     });
@@ -125,17 +146,16 @@ async function requirePhotos(ctx: Ctx, projectId: string) {
 
 export async function generateVideo(
   ctx: Ctx,
-  projectGlobalId: string,
-  songGlobalId: string | null | undefined,
+  projectId: string,
+  songId: string | null | undefined,
   rawTemplateId: unknown,
 ) {
-  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
-  const templateId = parseInput(TemplateId, rawTemplateId, "templateId");
+  const project = await findOwnedProject(ctx, projectId);
   await requirePhotos(ctx, project.id);
+  const templateId = await usableTemplate(ctx, parseInput(TemplateId, rawTemplateId, "templateId"));
   let song;
-  if (songGlobalId) {
-    const id = decodeId(songGlobalId, "Song", "songId");
-    song = await ctx.services.prisma.song.findFirst({ where: { id, projectId: project.id } });
+  if (songId) {
+    song = await ctx.services.prisma.song.findFirst({ where: { id: songId, projectId: project.id } });
     if (!song) throw notFound("song");
     if (song.status !== "COMPLETED") throw failedPrecondition(`that song is ${song.status}; a video needs a COMPLETED song`);
   } else {
@@ -145,7 +165,7 @@ export async function generateVideo(
     });
     if (!song) throw failedPrecondition("this project has no completed song yet: run generateSong first");
   }
-  const video = await createQueued(ctx.services, "VIDEO", async (tx) => {
+  const video = await createQueued(ctx.services, "VIDEO", { ownerId: ctx.viewer.id, rows: 1, ads: 1 }, async (tx) => {
     const row = await tx.video.create({ data: { projectId: project.id, songId: song.id, templateId } });
     return { result: row, events: [await queuedEvent(tx, project.id, "VIDEO", row.id, "Waiting to render the video")] };
   });
@@ -153,11 +173,13 @@ export async function generateVideo(
   return video;
 }
 
-export async function generateAd(ctx: Ctx, projectGlobalId: string, rawTemplateId: unknown = null) {
-  const project = await findOwnedProject(ctx, projectGlobalId, "projectId");
-  const templateId = parseInput(TemplateId, rawTemplateId, "templateId");
+export async function generateAd(ctx: Ctx, projectId: string, rawTemplateId: unknown = null) {
+  const project = await findOwnedProject(ctx, projectId);
   await requirePhotos(ctx, project.id);
-  const run = await createQueued(ctx.services, "LYRIC", async (tx) => {
+  // Checked before anything is spent: an unusable template would fail only after the lyrics
+  // and the song were paid for.
+  const templateId = await usableTemplate(ctx, parseInput(TemplateId, rawTemplateId, "templateId"));
+  const run = await createQueued(ctx.services, "LYRIC", { ownerId: ctx.viewer.id, rows: 3, ads: 1 }, async (tx) => {
     const lyric = await tx.lyric.create({ data: { projectId: project.id, language: project.language } });
     const song = await tx.song.create({ data: { projectId: project.id, lyricId: lyric.id } });
     const video = await tx.video.create({ data: { projectId: project.id, songId: song.id, templateId } });
@@ -180,56 +202,31 @@ export async function generateAd(ctx: Ctx, projectGlobalId: string, rawTemplateI
 }
 
 /** Finds a Lyric, Song or Video by global id among the viewer's projects. */
-async function ownedGeneration(ctx: Ctx, globalId: string): Promise<{ kind: Kind; row: AnyRow }> {
-  const viewer = requireViewer(ctx);
-  const { type, id } = fromGlobalId(globalId, ["Lyric", "Song", "Video"] as const, "id");
-  const kind: Kind = type === "Lyric" ? "LYRIC" : type === "Song" ? "SONG" : "VIDEO";
+async function ownedGeneration(ctx: Ctx, { typename, id }: GenerationId): Promise<{ kind: Kind; row: AnyRow }> {
+  const kind = kindOfTypename(typename);
   const row = await findRow(ctx.services.prisma, kind, id);
-  if (!row) throw notFound(KIND_LABEL[kind]);
-  const owned = await ctx.services.prisma.project.count({ where: { id: row.projectId, ownerId: viewer.id } });
-  if (!owned) throw notFound(KIND_LABEL[kind]);
+  if (!row) throw notFound(STAGES[kind].label);
+  const owned = await ctx.services.prisma.project.count({ where: { id: row.projectId, ownerId: ctx.viewer.id } });
+  if (!owned) throw notFound(STAGES[kind].label);
   return { kind, row };
 }
 
-/** Whether the stage a row builds on is COMPLETED (or it builds on nothing). */
-async function upstreamStatus(tx: Tx, kind: Kind, row: AnyRow) {
-  if (kind === "SONG" && "lyricId" in row && row.lyricId) return (await tx.lyric.findUnique({ where: { id: row.lyricId } }))?.status;
-  if (kind === "VIDEO" && "songId" in row && row.songId) return (await tx.song.findUnique({ where: { id: row.songId } }))?.status;
-  return kind === "LYRIC" ? "COMPLETED" : undefined;
-}
-
-const RESET = {
-  status: "QUEUED" as const,
-  progress: 0,
-  errorCode: null,
-  errorMessage: null,
-  startedAt: null,
-  finishedAt: null,
-};
-
-function resetFor(kind: Kind) {
-  if (kind === "SONG") return { ...RESET, providerTaskId: null, providerTrackId: null, providerAudioUrl: null, blobKey: null, imageBlobKey: null, size: null, duration: null };
-  if (kind === "VIDEO") return { ...RESET, providerRenderId: null, providerUrl: null, blobKey: null, thumbnailBlobKey: null, size: null, duration: null };
-  return { ...RESET, title: null, text: null };
-}
-
-export async function retryGeneration(ctx: Ctx, globalId: string) {
-  const { kind, row } = await ownedGeneration(ctx, globalId);
+export async function retryGeneration(ctx: Ctx, ref: GenerationId) {
+  const { kind, row } = await ownedGeneration(ctx, ref);
   if (!RETRYABLE_FROM.includes(row.status)) {
     throw failedPrecondition(`only FAILED or CANCELLED generations can be retried; this one is ${row.status}`);
   }
   const toEnqueue: { kind: Kind; id: string; attempt: number }[] = [];
-  const updated = await createQueued(ctx.services, kind, async (tx) => {
+  // A retry may restart this stage and the later ones: count them (at most) as active.
+  const updated = await createQueued(ctx.services, kind, { ownerId: ctx.viewer.id, rows: KINDS.length - KINDS.indexOf(kind), ads: 0 }, async (tx) => {
     const upstream = await upstreamStatus(tx, kind, row);
     if (upstream !== "COMPLETED" && !(upstream && ACTIVE.includes(upstream))) {
-      throw failedPrecondition(
-        kind === "SONG" ? "the lyrics this song builds on did not complete: retry them first" : "the song this video builds on did not complete: retry it first",
-      );
+      throw failedPrecondition(STAGES[kind].upstream?.notCompleted ?? "the stage this one builds on did not complete: retry it first");
     }
     const events: GenerationEventMessage[] = [];
     const restart = async (k: Kind, r: AnyRow, message: string) => {
-      const ok = await updateRow(tx, k, r.id, RETRYABLE_FROM, { ...resetFor(k), attempt: { increment: 1 } });
-      if (!ok) throw failedPrecondition(`the ${KIND_LABEL[k]} changed meanwhile; reload and try again`);
+      const ok = await updateRow(tx, k, r.id, RETRYABLE_FROM, resetFor(k));
+      if (!ok) throw failedPrecondition(`the ${STAGES[k].label} changed meanwhile; reload and try again`);
       const fresh = (await findRow(tx, k, r.id))!;
       events.push(await queuedEvent(tx, r.projectId, k, r.id, message));
       return fresh;
@@ -240,7 +237,7 @@ export async function retryGeneration(ctx: Ctx, globalId: string) {
     for (const stage of await laterStages(tx, kind, row.id)) {
       const later = (await findRow(tx, stage.kind, stage.id))!;
       if (later.errorCode === UPSTREAM_FAILED || later.errorCode === UPSTREAM_CANCELLED) {
-        await restart(stage.kind, later, `Waiting for the ${KIND_LABEL[kind]}`);
+        await restart(stage.kind, later, `Waiting for the ${STAGES[kind].label}`);
       }
     }
     return { result: fresh, events };
@@ -249,8 +246,8 @@ export async function retryGeneration(ctx: Ctx, globalId: string) {
   return updated;
 }
 
-export async function cancelGeneration(ctx: Ctx, globalId: string) {
-  const { kind, row } = await ownedGeneration(ctx, globalId);
+export async function cancelGeneration(ctx: Ctx, ref: GenerationId) {
+  const { kind, row } = await ownedGeneration(ctx, ref);
   if (!ACTIVE.includes(row.status)) {
     throw failedPrecondition(`only QUEUED or PROCESSING generations can be cancelled; this one is ${row.status}`);
   }
@@ -263,7 +260,7 @@ export async function cancelGeneration(ctx: Ctx, globalId: string) {
     message,
     also: (tx, r) => endLaterStages(tx, kind, r, "CANCELLED", message.toLowerCase()),
   });
-  if (!cancelled) throw failedPrecondition(`the ${KIND_LABEL[kind]} finished meanwhile; it can no longer be cancelled`);
+  if (!cancelled) throw failedPrecondition(`the ${STAGES[kind].label} finished meanwhile; it can no longer be cancelled`);
   // A waiting or parked job is removed; a running step notices the CANCELLED row and stops.
   await ctx.services.jobs.discard(kind, row.id, cancelled.attempt).catch((err: unknown) => ctx.services.log.warn({ err }, "could not remove cancelled job"));
   return cancelled;

@@ -1,20 +1,24 @@
+// Projects: the viewer's stores. Plain functions of (ctx, typed args) that the schema calls in
+// one line and tests call directly; input is validated here, once.
 import { z } from "zod";
-import type { Context } from "../context.js";
-import { requireViewer } from "../context.js";
-import { notFound } from "../errors.js";
+import type { SignedInContext } from "../http/context.js";
+import { notFound, unauthenticated } from "../errors.js";
 import { Language } from "../generated/prisma/enums.js";
-import type { Prisma } from "../db/client.js";
-import { decodeId, toGlobalId } from "./ids.js";
+import { Prisma } from "../db/client.js";
+import { toGlobalId } from "../ids.js";
 import { parseInput } from "./validate.js";
 import { projectBlobPrefix } from "../storage/keys.js";
 
-type Ctx = Pick<Context, "services" | "viewer" | "authFailure">;
+type Ctx = Pick<SignedInContext, "services" | "viewer">;
 /** The include/select Pothos plans for the requested fields. */
 export type ProjectQuery = { include?: Prisma.ProjectInclude; select?: Prisma.ProjectSelect };
 
-const storeName = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
-const address = z.string().trim().max(300, "must be at most 300 characters");
-const description = z.string().trim().max(2000, "must be at most 2000 characters");
+/** Input limits, also quoted in the schema's descriptions. */
+export const PROJECT_LIMITS = { storeName: 100, address: 300, description: 2000 } as const;
+
+const storeName = z.string().trim().min(1, "must not be empty").max(PROJECT_LIMITS.storeName, `must be at most ${PROJECT_LIMITS.storeName} characters`);
+const address = z.string().trim().max(PROJECT_LIMITS.address, `must be at most ${PROJECT_LIMITS.address} characters`);
+const description = z.string().trim().max(PROJECT_LIMITS.description, `must be at most ${PROJECT_LIMITS.description} characters`);
 const emptyToNull = (v: string | null | undefined) => (v === undefined ? undefined : v === null || v === "" ? null : v);
 
 export const CreateProjectInput = z.object({
@@ -31,35 +35,44 @@ export const UpdateProjectInput = z.object({
   language: z.enum(Language).optional(),
 });
 
+const newestFirst = [{ createdAt: "desc" as const }, { id: "desc" as const }];
+
+/** The viewer's projects, newest first (Pothos adds the page window to `query`). */
+export function viewerProjects(ctx: Ctx, query: Omit<Prisma.ProjectFindManyArgs, "where" | "orderBy">) {
+  return ctx.services.prisma.project.findMany({ ...query, where: { ownerId: ctx.viewer.id }, orderBy: newestFirst });
+}
+
+export const countViewerProjects = (ctx: Ctx) => ctx.services.prisma.project.count({ where: { ownerId: ctx.viewer.id } });
+
 /** The viewer's project, or NOT_FOUND — also when it exists but belongs to someone else. */
-export async function findOwnedProject(ctx: Ctx, globalId: string, field = "id", query: ProjectQuery = {}) {
-  const viewer = requireViewer(ctx);
-  const id = decodeId(globalId, "Project", field);
-  const project = await ctx.services.prisma.project.findFirst({ ...query, where: { id, ownerId: viewer.id } });
+export async function findOwnedProject(ctx: Ctx, id: string, query: ProjectQuery = {}) {
+  const project = await ctx.services.prisma.project.findFirst({ ...query, where: { id, ownerId: ctx.viewer.id } });
   if (!project) throw notFound("project");
   return project;
 }
 
 export async function createProject(ctx: Ctx, input: unknown, query: ProjectQuery = {}) {
-  const viewer = requireViewer(ctx);
   const data = parseInput(CreateProjectInput, input);
-  return ctx.services.prisma.project.create({ ...query, data: { ...data, ownerId: viewer.id } });
+  try {
+    return await ctx.services.prisma.project.create({ ...query, data: { ...data, ownerId: ctx.viewer.id } });
+  } catch (err) {
+    // A validly signed token whose user was deleted: the owner foreign key has nothing to point at.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003") throw unauthenticated("the account of this token no longer exists: sign in again");
+    throw err;
+  }
 }
 
-export async function updateProject(ctx: Ctx, globalId: string, input: unknown, query: ProjectQuery = {}) {
-  const viewer = requireViewer(ctx);
-  const id = decodeId(globalId, "Project", "id");
+export async function updateProject(ctx: Ctx, id: string, input: unknown, query: ProjectQuery = {}) {
   const data = parseInput(UpdateProjectInput, input);
   // updateMany with the owner in the filter makes the check and the write one statement.
-  const { count } = await ctx.services.prisma.project.updateMany({ where: { id, ownerId: viewer.id }, data });
+  const { count } = await ctx.services.prisma.project.updateMany({ where: { id, ownerId: ctx.viewer.id }, data });
   if (count === 0) throw notFound("project");
   return ctx.services.prisma.project.findUniqueOrThrow({ ...query, where: { id } });
 }
 
-export async function deleteProject(ctx: Ctx, globalId: string): Promise<string> {
-  const viewer = requireViewer(ctx);
-  const id = decodeId(globalId, "Project", "id");
-  const { count } = await ctx.services.prisma.project.deleteMany({ where: { id, ownerId: viewer.id } });
+/** Deletes the project with its photos and generations; returns its global id. */
+export async function deleteProject(ctx: Ctx, id: string): Promise<string> {
+  const { count } = await ctx.services.prisma.project.deleteMany({ where: { id, ownerId: ctx.viewer.id } });
   if (count === 0) throw notFound("project");
   // Rows are gone (cascade); the blobs are cleaned up after, best effort: an orphan blob is
   // harmless, while a row pointing at a deleted blob would not be.

@@ -1,36 +1,34 @@
 // The Generation interface shared by Lyric, Song and Video.
-import type { Lyric, Song, Video } from "../generated/prisma/client.js";
+import { kindOfRow, STAGES, type AnyRow } from "../generations/stages.js";
 import { builder } from "./builder.js";
-import { GenerationStatusEnum, GenerationKindEnum } from "./enums.js";
+import { GenerationStatusEnum, GenerationKindEnum, GenerationErrorCodeEnum } from "./enums.js";
+import { toGenerationErrorCode } from "../generations/error-codes.js";
 import { ProjectRef } from "./project.js";
 
-export type GenerationRow = Lyric | Song | Video;
-export type GenerationKindName = "LYRIC" | "SONG" | "VIDEO";
+import { generationSelect } from "./generation-select.js";
 
-/** Tells the three row types apart by a column only that model has. */
-export function generationKindOf(row: object): GenerationKindName | null {
-  if ("providerRenderId" in row) return "VIDEO";
-  if ("providerTaskId" in row) return "SONG";
-  if ("text" in row && "language" in row) return "LYRIC";
-  return null;
-}
+/** What the interface's fields read: the selected columns of any of the three rows. */
+type GenerationShape = Pick<AnyRow, keyof typeof generationSelect>;
 
-export const GenerationRef = builder.interfaceRef<GenerationRow>("Generation").implement({
+// Annotated apart from implement(): the node types' files import each other through Project.
+export const GenerationRef = builder.interfaceRef<GenerationShape>("Generation");
+
+GenerationRef.implement({
   description: "A lyric, song or video being (or having been) generated.",
   interfaces: [builder.nodeInterfaceRef()],
-  resolveType: (row) => ({ LYRIC: "Lyric", SONG: "Song", VIDEO: "Video" } as const)[generationKindOf(row) ?? "LYRIC"],
+  resolveType: (row) => STAGES[kindOfRow(row) ?? "LYRIC"].typename,
   fields: (t) => ({
+    // Lyric, Song and Video answer their own kind (their rows may hold only some columns).
     kind: t.field({
       type: GenerationKindEnum,
-      resolve: (row) => generationKindOf(row) ?? "LYRIC",
+      resolve: (row) => kindOfRow(row) ?? "LYRIC",
     }),
+    // Lyric, Song and Video each implement this as a plugin-prisma relation (joined into the
+    // query that loads them); this resolver only serves a row that reached the interface some
+    // other way.
     project: t.field({
       type: ProjectRef,
-      resolve: async (row, _args, ctx) => {
-        const project = await ctx.loaders.project.load(row.projectId);
-        if (!project) throw new Error(`project ${row.projectId} of a generation is missing`);
-        return project;
-      },
+      resolve: (row, _args, ctx) => ctx.services.prisma.project.findUniqueOrThrow({ where: { id: row.projectId } }),
     }),
     status: t.field({ type: GenerationStatusEnum, resolve: (row) => row.status }),
     progress: t.exposeInt("progress"),
@@ -40,10 +38,11 @@ export const GenerationRef = builder.interfaceRef<GenerationRow>("Generation").i
       description: "Why the generation failed or was cancelled, in words a user can read.",
       resolve: (row) => row.errorMessage,
     }),
-    errorCode: t.string({
+    errorCode: t.field({
+      type: GenerationErrorCodeEnum,
       nullable: true,
-      description: "A stable code for the failure, e.g. SUNO_SENSITIVE_WORD or PROVIDER_UNAVAILABLE.",
-      resolve: (row) => row.errorCode,
+      description: "A stable code for the failure (see GenerationErrorCode); null unless FAILED or CANCELLED.",
+      resolve: (row) => toGenerationErrorCode(row.errorCode),
     }),
     createdAt: t.field({ type: "DateTime", resolve: (row) => row.createdAt }),
     updatedAt: t.field({ type: "DateTime", resolve: (row) => row.updatedAt }),

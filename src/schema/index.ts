@@ -1,4 +1,4 @@
-// Importing each type file registers it on the builder; the order only matters for imports.
+// Importing each entity file registers its types and root fields on the builder.
 import { builder } from "./builder.js";
 import "./scalars.js";
 import "./enums.js";
@@ -9,9 +9,9 @@ import "./generation.js";
 import "./lyric.js";
 import "./song.js";
 import "./video.js";
-import "./query.js";
+import "./ad-run.js";
+import "./video-template.js";
 import "./auth.js";
-import "./project-mutations.js";
 import "./generation-mutations.js";
 import "./generation-event.js";
 

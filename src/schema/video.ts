@@ -1,6 +1,12 @@
-import { blobUrl, inViewerProject } from "../resolvers/ids.js";
+// The Video node, the viewer's `videos` and generateVideo.
+import { inViewerProject } from "../auth/ownership.js";
+import { generateVideo } from "../resolvers/generations.js";
+import { countViewerVideos, viewerVideos } from "../resolvers/viewer.js";
 import { builder } from "./builder.js";
+import { GenerationKindEnum, GenerationStatusEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
+import { generationSelect } from "./generation-select.js";
+import { NEWEST_FIRST, ProjectRef } from "./project.js";
 import { SongRef } from "./song.js";
 
 export const VideoRef = builder.prismaNode("Video", {
@@ -8,12 +14,12 @@ export const VideoRef = builder.prismaNode("Video", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
+  select: generationSelect,
   fields: (t) => ({
-    song: t.field({
-      type: SongRef,
-      nullable: true,
-      resolve: (video, _args, ctx) => (video.songId ? ctx.loaders.song.load(video.songId) : null),
-    }),
+    kind: t.field({ type: GenerationKindEnum, resolve: () => "VIDEO" as const }),
+    // Relations are plugin-prisma relations: a list's query joins them into its one statement.
+    project: t.relation("project"),
+    song: t.relation("song", { nullable: true }),
     templateId: t.exposeString("templateId", { nullable: true }),
     duration: t.exposeFloat("duration", { nullable: true, description: "Seconds." }),
     width: t.exposeInt("width", { nullable: true }),
@@ -21,11 +27,58 @@ export const VideoRef = builder.prismaNode("Video", {
     videoUrl: t.string({
       nullable: true,
       description: "The video in our storage; null until the video is COMPLETED.",
-      resolve: (video, _args, ctx) => blobUrl(ctx.services.storage, video.blobKey),
+      select: { blobKey: true },
+      resolve: (video, _args, ctx) => ctx.services.storage.readUrlOf(video.blobKey),
     }),
     thumbnailUrl: t.string({
       nullable: true,
-      resolve: (video, _args, ctx) => blobUrl(ctx.services.storage, video.thumbnailBlobKey),
+      select: { thumbnailBlobKey: true },
+      resolve: (video, _args, ctx) => ctx.services.storage.readUrlOf(video.thumbnailBlobKey),
     }),
   }),
 });
+
+export const VideoConnection = builder.connectionObject({ type: VideoRef, name: "VideoConnection" }, { name: "VideoEdge" });
+
+// Project.videos: a bounded connection (at most 100 per page) sharing VideoConnection.
+builder.prismaObjectField("Project", "videos", (t) =>
+  t.relatedConnection(
+    "videos",
+    {
+      cursor: "id",
+      totalCount: true,
+      description: "The project's videos, newest first; only those with `status` when given (totalCount too).",
+      args: { status: t.arg({ type: GenerationStatusEnum }) },
+      query: (args) => ({ ...NEWEST_FIRST, where: args.status ? { status: args.status } : {} }),
+    },
+    VideoConnection,
+  ),
+);
+
+builder.queryField("videos", (t) =>
+  t.withAuth({ signedIn: true }).prismaConnection(
+    {
+      type: "Video",
+      cursor: "id",
+      description: "Videos across all of the viewer's projects, newest first.",
+      args: { status: t.arg({ type: GenerationStatusEnum }) },
+      resolve: (query, _root, args, ctx) => viewerVideos(ctx, query, args.status),
+      totalCount: (_connection, args, ctx) => countViewerVideos(ctx, args.status),
+    },
+    // The shared connection type (its ref is typed for the builder's context, not withAuth's).
+    VideoConnection as never,
+  ),
+);
+
+builder.mutationField("generateVideo", (t) =>
+  t.withAuth({ signedIn: true }).field({
+    type: VideoRef,
+    description: "Queues a video of the project's photos and the given (or latest completed) song.",
+    args: {
+      projectId: t.arg.globalID({ for: ProjectRef, required: true }),
+      songId: t.arg.globalID({ for: SongRef }),
+      templateId: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => generateVideo(ctx, args.projectId.id, args.songId?.id, args.templateId),
+  }),
+);

@@ -5,10 +5,12 @@
 // buffer was cut): any gap is filled from the database, which always has every event.
 import type { PrismaClient } from "../db/client.js";
 import { toMessage } from "../generations/history.js";
-import { KINDS } from "../generations/kinds.js";
-import { CLOSED, OVERFLOW, type EventBus, type EventListener, type GenerationEventMessage } from "../jobs/events.js";
+import { KINDS, STAGES } from "../generations/stages.js";
+import { CLOSED, INTERRUPTED, OVERFLOW, type EventBus, type EventListener } from "../events/bus.js";
+import { serviceUnavailable } from "../unavailable.js";
+import type { GenerationEventMessage } from "../events/message.js";
 
-export interface UpdateDeps {
+interface UpdateDeps {
   prisma: PrismaClient;
   events: EventBus;
   maxBuffer: number;
@@ -33,13 +35,7 @@ async function* storedAfter(prisma: PrismaClient, projectId: string, after: numb
 /** The latest event of the newest generation of each kind, and the project's head sequence. */
 async function currentState(prisma: PrismaClient, projectId: string) {
   const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { eventSequence: true } });
-  const latestIds = await Promise.all(
-    KINDS.map(async (kind) => {
-      const q = { where: { projectId }, orderBy: [{ createdAt: "desc" as const }, { id: "desc" as const }], select: { id: true } };
-      const row = kind === "LYRIC" ? await prisma.lyric.findFirst(q) : kind === "SONG" ? await prisma.song.findFirst(q) : await prisma.video.findFirst(q);
-      return row?.id;
-    }),
-  );
+  const latestIds = await Promise.all(KINDS.map((kind) => STAGES[kind].latestId(prisma, projectId)));
   const ids = latestIds.filter((id): id is string => Boolean(id));
   const events = await Promise.all(
     ids.map((generationId) =>
@@ -75,6 +71,7 @@ async function* stream(deps: UpdateDeps, listener: EventListener, projectId: str
     for (;;) {
       const delivery = await listener.next();
       if (delivery === CLOSED) return;
+      if (delivery === INTERRUPTED) throw serviceUnavailable("redis");
       if (delivery === OVERFLOW) {
         yield* catchUp();
         continue;

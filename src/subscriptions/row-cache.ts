@@ -1,12 +1,12 @@
 // Each event delivered to N subscribers of a project resolves the same generation row. This
 // process-wide memo fetches it once per (generation, event) instead of once per subscriber.
 import type { PrismaClient } from "../db/client.js";
-import { findRow, type AnyRow, type Kind } from "../generations/kinds.js";
+import { findRow, type AnyRow, type Kind } from "../generations/stages.js";
 
 const TTL_MS = 10_000;
 const MAX_ENTRIES = 5_000;
 
-export class GenerationRowCache {
+class GenerationRowCache {
   private readonly entries = new Map<string, { at: number; row: Promise<AnyRow | null> }>();
   constructor(private readonly prisma: PrismaClient) {}
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueToken } from "../../src/auth/tokens.js";
-import { startTestApi, type TestApi } from "../helpers/app.js";
+import { postGraphql, startTestApi, type TestApi } from "../helpers/app.js";
 import { checked, expectError, ok, rowId } from "../helpers/gql.js";
 
 let api: TestApi;
@@ -59,21 +59,68 @@ describe("signUp / signIn", () => {
     expect(unknown.errors![0]!.message).toBe(wrong.errors![0]!.message);
   });
 
-  it("limits sign-in attempts per email: RATE_LIMITED after the limit, other emails unaffected", async () => {
-    const limited = await startTestApi({ env: { SIGNIN_ATTEMPTS_PER_15MIN: "3" } });
+  it("sign-in limits count wrong passwords per account + client: a stranger cannot lock the owner out", async () => {
+    const limited = await startTestApi({
+      env: { TRUST_PROXY: "true", SIGNIN_FAILURES_PER_ACCOUNT_IP: "3", SIGNIN_FAILURES_PER_IP: "6", SIGNIN_SLOWDOWN_AFTER: "100" },
+    });
+    const from = (ip: string, query: string, variables: Record<string, unknown>) =>
+      postGraphql<Record<string, unknown>>(limited.url, JSON.stringify({ query, variables }), { "content-type": "application/json", "x-forwarded-for": ip });
     try {
       const email = uniqueEmail("guessed");
-      ok(await limited.gql(SIGN_UP, { input: { email, password: PASSWORD } }));
-      for (let i = 0; i < 3; i++) expectError(await limited.gql(SIGN_IN, { input: { email, password: `guess ${i}` } }), "UNAUTHENTICATED");
-      // Even the right password is refused now: guessing stops being worth it.
-      const blocked = await limited.gql(SIGN_IN, { input: { email: email.toUpperCase(), password: PASSWORD } });
+      ok(await from("10.0.0.9", SIGN_UP, { input: { email, password: PASSWORD } }));
+      for (let i = 0; i < 3; i++) expectError(await from("10.0.0.1", SIGN_IN, { input: { email, password: `guess ${i}` } }), "UNAUTHENTICATED");
+      // The guesser is refused for this account, even with the right password...
+      const blocked = await from("10.0.0.1", SIGN_IN, { input: { email: email.toUpperCase(), password: PASSWORD } });
       expectError(blocked, "RATE_LIMITED");
       expect(blocked.errors![0]!.extensions!["retryAfterSeconds"]).toBeGreaterThan(0);
-      const other = uniqueEmail("other");
-      ok(await limited.gql(SIGN_UP, { input: { email: other, password: PASSWORD } }));
-      ok(await limited.gql(SIGN_IN, { input: { email: other, password: PASSWORD } }));
+      // ...the owner, from their own address, is not.
+      ok(await from("10.0.0.2", SIGN_IN, { input: { email, password: PASSWORD } }));
+      // Spraying many accounts from one address meets the per-address limit.
+      const sprayed: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await from("10.0.0.3", SIGN_IN, { input: { email: uniqueEmail(`spray${i}`), password: "guess" } });
+        sprayed.push(res.errors![0]!.extensions!.code!);
+      }
+      console.log(`[auth] spraying 8 emails from one address: ${sprayed.join(" ")}`);
+      expect(sprayed.slice(0, 6).every((c) => c === "UNAUTHENTICATED")).toBe(true);
+      expect(sprayed.slice(6)).toEqual(["RATE_LIMITED", "RATE_LIMITED"]);
     } finally {
       await limited.close();
+    }
+  });
+
+  it("sign-ups are limited per client address", async () => {
+    const limited = await startTestApi({ env: { TRUST_PROXY: "true", SIGNUPS_PER_IP_PER_HOUR: "3" } });
+    const from = (ip: string) =>
+      postGraphql(limited.url, JSON.stringify({ query: SIGN_UP, variables: { input: { email: uniqueEmail("many"), password: PASSWORD } } }), {
+        "content-type": "application/json",
+        "x-forwarded-for": ip,
+      });
+    try {
+      for (let i = 0; i < 3; i++) ok(await from("10.1.0.1"));
+      expectError(await from("10.1.0.1"), "RATE_LIMITED");
+      ok(await from("10.1.0.2"));
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("NUL bytes and unpaired surrogates in any of the 8 text inputs are BAD_USER_INPUT naming the field", async () => {
+    const token = ok(await api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email: uniqueEmail("nul"), password: PASSWORD } })).signUp.token;
+    const project = ok(await api.gql<{ createProject: { id: string } }>(`mutation { createProject(input: { storeName: "Cafe" }) { id } }`, {}, token)).createProject.id;
+    const cases: [string, Record<string, unknown>, string][] = [
+      [SIGN_UP, { input: { email: "a@b.co", password: "pass\u0000word", name: "x" } }, "input.password"],
+      [SIGN_UP, { input: { email: uniqueEmail("n"), password: PASSWORD, name: "a\u0000b" } }, "input.name"],
+      [SIGN_IN, { input: { email: "a\u0000@b.co", password: PASSWORD } }, "input.email"],
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { storeName: "Ca\u0000fe" } }, "input.storeName"],
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { storeName: "Cafe", address: "\ud800 Main St" } }, "input.address"],
+      [`mutation($id: ID!, $input: UpdateProjectInput!) { updateProject(id: $id, input: $input) { id } }`, { id: project, input: { description: "nul\u0000" } }, "input.description"],
+      [`mutation($p: ID!, $input: GenerateLyricInput) { generateLyric(projectId: $p, input: $input) { id } }`, { p: project, input: { mood: "co\u0000zy" } }, "input.mood"],
+      [`mutation($p: ID!, $input: GenerateSongInput) { generateSong(projectId: $p, input: $input) { id } }`, { p: project, input: { style: "pop\u0000" } }, "input.style"],
+    ];
+    for (const [query, variables, field] of cases) {
+      const res = await api.gql(query, variables, token);
+      expectError(res, "BAD_USER_INPUT", field);
     }
   });
 
@@ -158,5 +205,21 @@ describe("bearer tokens", () => {
     });
     const body = (await basic.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(body.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+  });
+
+  it("a token whose subject is not a user id, or whose user was deleted, is UNAUTHENTICATED (never a 500)", async () => {
+    const CREATE = `mutation { createProject(input: { storeName: "Ghost" }) { id } }`;
+    for (const sub of ["not-a-uuid", "1 OR 1=1", "00000000-0000-0000-0000-00000000000g"]) {
+      const token = await issueToken(api.config, sub);
+      expectError(await api.gql(CREATE, {}, token), "UNAUTHENTICATED");
+      expectError(await api.gql(PROJECTS, {}, token), "UNAUTHENTICATED");
+    }
+    const email = uniqueEmail("deleted");
+    const { token, user } = ok(await api.gql<{ signUp: AuthData }>(SIGN_UP, { input: { email, password: PASSWORD } })).signUp;
+    await api.app.services.prisma.user.delete({ where: { id: rowId(user.id) } });
+    const res = await api.gql(CREATE, {}, token);
+    expectError(res, "UNAUTHENTICATED");
+    expect(res.errors![0]!.message).toMatch(/no longer exists/);
+    expect(ok(await api.gql<{ viewer: unknown }>(`{ viewer { id } }`, {}, token)).viewer).toBeNull();
   });
 });

@@ -146,6 +146,22 @@ describe("projects connection", () => {
     expectError(await api.gql(PAGE, { first: -1 }, token), "BAD_USER_INPUT");
     expectError(await api.gql(PAGE, { first: 2, after: "not a cursor" }, token), "BAD_USER_INPUT");
   });
+
+  it("refuses a page larger than the maximum instead of silently returning fewer rows", async () => {
+    const { token } = await signUp(api);
+    for (const [query, args] of [
+      [PAGE, { first: 101 }],
+      [`query($first: Int) { songs(first: $first) { edges { node { id } } } }`, { first: 1000 }],
+      [`query($last: Int) { videos(last: $last) { edges { node { id } } } }`, { last: 101 }],
+    ] as const) {
+      const res = await api.gql(query, args, token);
+      const field = "first" in args ? "first" : "last";
+      expectError(res, "BAD_USER_INPUT", field);
+      expect(res.errors![0]!.message).toContain("at most 100");
+    }
+    // The maximum itself is fine.
+    ok(await api.gql(PAGE, { first: 100 }, token));
+  });
 });
 
 describe("isolation between users", () => {

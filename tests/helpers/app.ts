@@ -21,6 +21,12 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     AZURE_STORAGE_CONTAINER: `t${tag}`,
     AZURITE_START: "false",
     SANDBOX: "on",
+    WORKER_HTTP_PORT: "0",
+    // The outage probe's SELECT 1 would show up in tests that count SQL statements.
+    OUTAGE_PROBE_MS: "600000",
+    // Each app its own secrets (there are no built-in ones); pass the same to share tokens.
+    JWT_SECRET: randomBytes(32).toString("base64url"),
+    WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     ...overrides,
   };
 }
@@ -47,7 +53,7 @@ export interface GqlResponse<T> {
 export async function postGraphql<T>(url: string, body: BodyInit, headers: Record<string, string>): Promise<GqlResponse<T>> {
   const res = await fetch(`${url}/graphql`, { method: "POST", body, headers: { accept: "application/graphql-response+json, application/json", ...headers } });
   const json = (await res.json()) as { data?: T | null; errors?: GqlError[] };
-  return { status: res.status, data: json.data ?? null, ...(json.errors ? { errors: json.errors } : {}) };
+  return { status: res.status, data: json.data ?? null, errors: json.errors ?? undefined };
 }
 
 export async function startTestApi(
@@ -55,7 +61,7 @@ export async function startTestApi(
 ): Promise<TestApi> {
   const config = loadConfig(testEnv(opts.env));
   const log = createLogger(config.LOG_LEVEL);
-  const app = await startApp({ config, log, role: opts.role ?? "api", port: opts.port ?? 0, ...(opts.onQuery ? { onQuery: opts.onQuery } : {}) });
+  const app = await startApp({ config, log, role: opts.role ?? "api", port: opts.port ?? 0, onQuery: opts.onQuery });
   const url = app.http!.url;
   return {
     url,

@@ -74,6 +74,9 @@ export const UPLOAD_MUTATION = `mutation($projectId: ID!, $files: [File!]!) {
   uploadProjectImages(projectId: $projectId, files: $files) { id url fileName contentType size order }
 }`;
 
+/** Multipart requests must carry a preflight header (CSRF prevention, src/http/bodies.ts). */
+export const PREFLIGHT = { "graphql-require-preflight": "1" };
+
 /** A GraphQL multipart request (operations + map + files), sent with fetch + FormData. */
 export async function upload(
   api: TestApi,
@@ -85,7 +88,11 @@ export async function upload(
   form.set("operations", JSON.stringify({ query: UPLOAD_MUTATION, variables: { projectId, files: files.map(() => null) } }));
   form.set("map", JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.files.${i}`]]))));
   files.forEach((f, i) => form.set(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.type }), f.name));
-  const res = await postGraphql<{ uploadProjectImages: UploadedImage[] }>(api.url, form, token ? { authorization: `Bearer ${token}` } : {});
+  const res = await postGraphql<{ uploadProjectImages: UploadedImage[] }>(api.url, form, {
+    // Multipart requests must carry a CSRF-prevention header (src/http/csrf.ts).
+    ...PREFLIGHT,
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
   assertWellFormed(res);
   return res;
 }

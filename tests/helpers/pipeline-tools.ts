@@ -5,9 +5,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import type { Stack } from "./pipeline.js";
-import type { Kind } from "../../src/generations/kinds.js";
+import type { Kind } from "../../src/generations/stages.js";
 import { jobIdFor } from "../../src/jobs/queues.js";
-import type { SandboxStats } from "../../src/sandbox/server.js";
+import { listBlobs as listApiBlobs } from "./gql.js";
+import type { SandboxStats } from "../../sandbox/server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -48,11 +49,10 @@ export async function spawnCastad(
   opts: { readyTimeoutMs?: number } = {},
 ): Promise<WorkerProcess> {
   const cfg = stack.api.config;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", `--role=${role}`], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
+  return spawnProcess(
+    role,
+    { cwd: ROOT, args: ["--import", "tsx", "src/main.ts", `--role=${role}`] },
+    {
       NODE_ENV: "test",
       HOST: "127.0.0.1",
       AZURITE_START: "false",
@@ -62,8 +62,25 @@ export async function spawnCastad(
       REDIS_URL: cfg.REDIS_URL,
       AZURE_STORAGE_CONNECTION_STRING: cfg.storageConnectionString,
       DB_MIGRATE_ON_START: "false",
+      WORKER_HTTP_PORT: "0",
       ...env,
     },
+    opts,
+  );
+}
+
+/** Starts `node <args>` in `cwd` with only PATH, HOME and `env` in its environment, and resolves
+ *  once it has logged `ready` (e.g. a production build: `dist/src/main.js --role=api`). */
+export async function spawnProcess(
+  name: string,
+  command: { cwd: string; args: string[] },
+  env: Record<string, string>,
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<WorkerProcess> {
+  const role = name;
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -156,15 +173,9 @@ export function container(stack: Stack): ContainerClient {
   );
 }
 
-/** Names of the blobs under `prefix` in the stack's container. */
+/** Names of the blobs under `prefix` in the stack's container, sorted. */
 export async function listBlobs(stack: Stack, prefix: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const item of container(stack).listBlobsFlat({ prefix })) names.push(item.name);
-  return names.sort();
+  return (await listApiBlobs(stack.api, prefix)).sort();
 }
 
-/** Global id of a row, as the API hands it out. */
-export const globalId = (type: "Project" | "Lyric" | "Song" | "Video", id: string) => Buffer.from(`${type}:${id}`).toString("base64");
-
-/** Row id from a global id. */
-export const rowIdOf = (gid: string) => Buffer.from(gid, "base64").toString().split(":")[1]!;
+export { globalId, rowId as rowIdOf } from "./gql.js";

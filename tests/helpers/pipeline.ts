@@ -4,8 +4,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
-import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/server.js";
-import { CLOSED, OVERFLOW, type GenerationEventMessage } from "../../src/jobs/events.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/server.js";
+import type { GenerationEventMessage } from "../../src/events/message.js";
 import { freePort, signUp, startTestApi, type TestApi } from "./app.js";
 import type { Role } from "../../src/app.js";
 
@@ -26,6 +26,7 @@ export function pipelineEnv(sandbox: Sandbox, port: number, extra: Record<string
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     POLL_INITIAL_MS: "200",
     POLL_MAX_MS: "1000",
+    POLL_WITH_WEBHOOKS_MS: "1000",
     JOB_BACKOFF_MS: "100",
     JOB_ATTEMPTS: "3",
     PROVIDER_MAX_RETRIES: "0",
@@ -52,12 +53,21 @@ export async function startStack(
   let sandbox: Sandbox | undefined;
   let api: TestApi | undefined;
   try {
-    sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, ...opts.sandbox });
+    // Songs of 20-30 s keep the suite quick (copying both takes of a 4-minute song costs
+    // seconds); tests/pipeline/jingle.test.ts runs with Suno-length songs.
+    sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, sunoTrackSeconds: [20, 30], ...opts.sandbox });
     const port = await freePort();
     const env = pipelineEnv(sandbox, port, { ...opts.env, DATABASE_URL: url.toString() });
     api = await startTestApi({ env, role: opts.role ?? "all", port });
     // Everything else must share the API's Redis prefix and storage container.
-    const shared = { ...env, REDIS_PREFIX: api.config.REDIS_PREFIX, AZURE_STORAGE_CONTAINER: api.config.AZURE_STORAGE_CONTAINER };
+    const shared = {
+      ...env,
+      REDIS_PREFIX: api.config.REDIS_PREFIX,
+      AZURE_STORAGE_CONTAINER: api.config.AZURE_STORAGE_CONTAINER,
+      // Workers sign the callback URLs the API verifies: one webhook secret (and JWT secret).
+      JWT_SECRET: api.config.jwtSecret,
+      WEBHOOK_SECRET: api.config.webhookSecret,
+    };
     const [s, a] = [sandbox, api];
     return {
       sandbox: s,
@@ -104,7 +114,7 @@ export async function projectWithPhotos(stack: Stack, opts: { photos?: number; s
   const count = opts.photos ?? 2;
   const map: Record<string, string[]> = {};
   for (let i = 0; i < count; i++) {
-    const png = await (await fetch(`${stack.sandbox.url}/media/samples/photo-${i + 1}.png?w=320&h=180`)).arrayBuffer();
+    const png = await (await fetch(`${stack.sandbox.url}/media/samples/photo-${i + 1}.png?w=360&h=200`)).arrayBuffer();
     map[String(i)] = [`variables.files.${i}`];
     form.append(String(i), new Blob([png], { type: "image/png" }), `photo-${i + 1}.png`);
   }
@@ -141,7 +151,7 @@ export async function watchEvents(stack: Stack, projectRowId: string) {
   const listener = await stack.api.app.services.events.listen(projectRowId, 100_000);
   void (async () => {
     for await (const next of listener) {
-      if (next === OVERFLOW || next === CLOSED) continue;
+      if (typeof next === "symbol") continue; // OVERFLOW, CLOSED, INTERRUPTED
       events.push(next);
       for (const w of [...waiters]) {
         if (w.pred(next)) {

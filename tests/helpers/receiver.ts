@@ -6,6 +6,9 @@ import type { AddressInfo } from "node:net";
 export interface Received {
   path: string;
   body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as sent (for signature checks). */
+  raw: string;
 }
 
 export interface Receiver {
@@ -31,7 +34,7 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         body = null;
       }
-      received.push({ path: req.url ?? "/", body });
+      received.push({ path: req.url ?? "/", body, headers: req.headers, raw: Buffer.concat(chunks).toString("utf8") });
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"ok":true}');
       for (const w of [...waiters]) w();

@@ -70,7 +70,7 @@ export function wsClient(apiUrl: string, token: string | null, opts: { retryAtte
 export function subscribeWs(client: Client, projectId: string, after?: number): Collector & { dispose(): void } {
   const c = collector();
   const dispose = client.subscribe<{ generationUpdated: ReceivedEvent }>(
-    { query: SUBSCRIPTION, variables: { p: projectId, ...(after !== undefined ? { after } : {}) } },
+    { query: SUBSCRIPTION, variables: { p: projectId, after } },
     {
       next: (value) => {
         if (value.errors) c.fail(value.errors);
@@ -93,7 +93,7 @@ export function subscribeSse(apiUrl: string, token: string, projectId: string, a
         method: "POST",
         signal: abort.signal,
         headers: { accept: "text/event-stream", "content-type": "application/json", authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: SUBSCRIPTION, variables: { p: projectId, ...(after !== undefined ? { after } : {}) } }),
+        body: JSON.stringify({ query: SUBSCRIPTION, variables: { p: projectId, after } }),
       });
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";

@@ -71,8 +71,8 @@ describe("SIGKILL", () => {
     expect(row.attempt).toBe(1);
     expect((await sandboxStats(stack)).suno.generateRequests - before).toBe(1);
     const blobs = await listBlobs(stack, `projects/${p.rowId}/songs/`);
-    expect(blobs.filter((b) => b.endsWith("/audio"))).toEqual([`projects/${p.rowId}/songs/${songId}/audio`]);
-    expect(row.blobKey).toBe(`projects/${p.rowId}/songs/${songId}/audio`);
+    expect(blobs.filter((b) => b.endsWith(".wav"))).toEqual([`projects/${p.rowId}/songs/${songId}/take-1.wav`, `projects/${p.rowId}/songs/${songId}/take-2.wav`]);
+    expect(row.blobKey).toBe(`projects/${p.rowId}/songs/${songId}/take-1.wav`);
     // The task was stored once (by the first worker); the second only looked it up.
     const composing = watch.events.filter((e) => e.generationId === songId && e.message === "The music service is composing the song");
     expect(composing).toHaveLength(1);

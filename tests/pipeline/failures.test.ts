@@ -36,6 +36,22 @@ async function completedLyric(projectRowId: string) {
   });
 }
 
+/** A song from a completed lyric in a new project, with `style` (carrying a sandbox marker),
+ *  followed until its generation ends. */
+async function songToItsEnd(style: string) {
+  const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
+  const lyric = await completedLyric(rowId);
+  const watch = await watchEvents(stack, rowId);
+  const before = await sandboxStats(stack);
+  const res = await stack.api.gql<{ generateSong: { id: string } }>(SONG, { p: projectId, l: globalId("Lyric", lyric.id), i: { style } }, user.token);
+  expect(res.errors).toBeUndefined();
+  const gid = res.data!.generateSong.id;
+  const id = rowIdOf(gid);
+  const final = await watch.until((e) => e.generationId === id && isFinal(e));
+  await watch.stop();
+  return { user, gid, id, watch, before, final };
+}
+
 describe("failures", () => {
   let completedLyricGid = "";
   let owner = "";
@@ -74,22 +90,10 @@ describe("failures", () => {
   });
 
   it("a permanent error (Suno SENSITIVE_WORD_ERROR) fails at once: FAILED, SUNO_SENSITIVE_WORD, one submission", async () => {
-    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
-    const lyric = await completedLyric(rowId);
-    const watch = await watchEvents(stack, rowId);
-    const before = await sandboxStats(stack);
-    const res = await stack.api.gql<{ generateSong: { id: string } }>(
-      SONG,
-      { p: projectId, l: globalId("Lyric", lyric.id), i: { style: "pop [sandbox:suno:status=SENSITIVE_WORD_ERROR]" } },
-      user.token,
-    );
-    expect(res.errors).toBeUndefined();
-    const id = rowIdOf(res.data!.generateSong.id);
-    const final = await watch.until((e) => e.generationId === id && isFinal(e));
-    await watch.stop();
+    const { user, gid, id, watch, before, final } = await songToItsEnd("pop [sandbox:suno:status=SENSITIVE_WORD_ERROR]");
     expect(final.status).toBe("FAILED");
 
-    const song = await node(res.data!.generateSong.id, user.token);
+    const song = await node(gid, user.token);
     expect(song.status).toBe("FAILED");
     expect(song.errorCode).toBe("SUNO_SENSITIVE_WORD");
     expectReadable(song.error);
@@ -153,8 +157,8 @@ describe("failures", () => {
     expect(after.openai.completions - before.openai.completions).toBe(1);
     // The retry wrote to the same keys (derived from the generation ids).
     const blobs = await listBlobs(stack, `projects/${rowId}/`);
-    expect(blobs.filter((b) => b.endsWith("/audio"))).toEqual([`projects/${rowId}/songs/${songId}/audio`]);
-    expect(blobs.filter((b) => b.endsWith("/video"))).toEqual([`projects/${rowId}/videos/${videoId}/video`]);
+    expect(blobs.filter((b) => b.endsWith("take-1.wav"))).toEqual([`projects/${rowId}/songs/${songId}/take-1.wav`]);
+    expect(blobs.filter((b) => b.endsWith(".mp4"))).toEqual([`projects/${rowId}/videos/${videoId}/video.mp4`]);
     expect(lyricId).toBeTruthy();
   });
 });
@@ -182,7 +186,9 @@ describe("chains and resumed tasks", () => {
     const video = await prisma.video.findUniqueOrThrow({ where: { id: videoId } });
     expect(video).toMatchObject({ status: "CANCELLED", errorCode: "UPSTREAM_CANCELLED" });
     expect(video.errorMessage).toMatch(/song was cancelled/);
-    expect(await jobState(stack, "SONG", songId, 1)).toBe("unknown");
+    // The parked job is removed at once; had a poll just taken it, it ends as skipped when it
+    // reads the CANCELLED row. Either way nothing of attempt 1 stays waiting.
+    await waitFor("attempt 1's job to be gone or ended", async () => ["unknown", "completed"].includes(await jobState(stack, "SONG", songId, 1)));
 
     const retried = await stack.api.gql<{ retryGeneration: Gen }>(RETRY, { id: songGid }, user.token);
     expect(retried.errors, JSON.stringify(retried.errors)).toBeUndefined();
@@ -201,19 +207,7 @@ describe("chains and resumed tasks", () => {
   });
 
   it("failed polls look again at the same Suno task without using up attempts or resubmitting", async () => {
-    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
-    const lyric = await completedLyric(rowId);
-    const watch = await watchEvents(stack, rowId);
-    const before = await sandboxStats(stack);
-    const res = await stack.api.gql<{ generateSong: { id: string } }>(
-      SONG,
-      { p: projectId, l: globalId("Lyric", lyric.id), i: { style: "rock [sandbox:suno:poll-fail=500x2]" } },
-      user.token,
-    );
-    expect(res.errors).toBeUndefined();
-    const id = rowIdOf(res.data!.generateSong.id);
-    const final = await watch.until((e) => e.generationId === id && isFinal(e));
-    await watch.stop();
+    const { id, watch, before, final } = await songToItsEnd("rock [sandbox:suno:poll-fail=500x2]");
     expect(final.status, final.message ?? "").toBe("COMPLETED");
     // A provider that already has the task is asked again later; that is not a failed attempt.
     expect(watch.events.filter((e) => e.generationId === id && /Checking again shortly/.test(e.message ?? ""))).toHaveLength(2);

@@ -22,28 +22,35 @@ describe("generateAd", () => {
 
     const q = await stack.api.gql<{
       project: {
-        lyrics: { status: string; text: string; title: string }[];
-        songs: { status: string; audioUrl: string; coverImageUrl: string | null; duration: number }[];
-        videos: { status: string; videoUrl: string; thumbnailUrl: string | null; progress: number }[];
+        lyrics: { edges: { node: { status: string; text: string; title: string } }[] };
+        songs: { edges: { node: { status: string; audioUrl: string; coverImageUrl: string | null; duration: number } }[] };
+        videos: { edges: { node: { status: string; videoUrl: string; thumbnailUrl: string | null; progress: number } }[] };
+        done: { totalCount: number };
+        failed: { totalCount: number };
+        adRuns: { totalCount: number; edges: { node: { status: string; progress: number } }[] };
       };
     }>(
-      `query($p: ID!) { project(id: $p) { lyrics { status text title } songs { status audioUrl coverImageUrl duration } videos { status videoUrl thumbnailUrl progress } } }`,
+      `query($p: ID!) { project(id: $p) { lyrics(first: 1) { edges { node { status text title } } } songs(first: 1) { edges { node { status audioUrl coverImageUrl duration } } } videos(first: 1) { edges { node { status videoUrl thumbnailUrl progress } } } done: videos(status: COMPLETED) { totalCount } failed: videos(status: FAILED) { totalCount } adRuns { totalCount edges { node { status progress } } } } }`,
       { p: projectId },
       user.token,
     );
     const project = q.data!.project;
-    expect(project.lyrics[0]!.status).toBe("COMPLETED");
-    expect(project.lyrics[0]!.text).toContain("Cafe Sol");
-    expect(project.songs[0]!.status).toBe("COMPLETED");
-    const audio = await download(project.songs[0]!.audioUrl);
+    const [lyric, song, video] = [project.lyrics.edges[0]!.node, project.songs.edges[0]!.node, project.videos.edges[0]!.node];
+    expect(lyric.status).toBe("COMPLETED");
+    expect(lyric.text).toContain("Cafe Sol");
+    expect(song.status).toBe("COMPLETED");
+    const audio = await download(song.audioUrl);
     expect(audio.subarray(0, 4).toString()).toBe("RIFF");
-    const video = await download(project.videos[0]!.videoUrl);
-    expect(video.subarray(4, 8).toString()).toBe("ftyp");
-    expect(project.videos[0]!.progress).toBe(100);
+    const mp4 = await download(video.videoUrl);
+    expect(mp4.subarray(4, 8).toString()).toBe("ftyp");
+    expect(video.progress).toBe(100);
+    // Counts by status, and the run as a whole.
+    expect([project.done.totalCount, project.failed.totalCount]).toEqual([1, 0]);
+    expect(project.adRuns).toEqual({ totalCount: 1, edges: [{ node: { status: "COMPLETED", progress: 100 } }] });
     // The pictures that go with the results are copied too: a PNG cover, a snapshot image.
-    const cover = await download(project.songs[0]!.coverImageUrl!);
+    const cover = await download(song.coverImageUrl!);
     expect(cover.subarray(1, 4).toString()).toBe("PNG");
-    expect((await download(project.videos[0]!.thumbnailUrl!)).length).toBeGreaterThan(100);
+    expect((await download(video.thumbnailUrl!)).length).toBeGreaterThan(100);
     // Sequences are consecutive per project.
     const seqs = watch.events.map((e) => e.sequence).sort((a, b) => a - b);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));

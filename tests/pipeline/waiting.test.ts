@@ -18,6 +18,8 @@ beforeAll(async () => {
       SUNO_RATE_LIMIT_PER_10S: "0",
       POLL_INITIAL_MS: "60000",
       POLL_MAX_MS: "60000",
+      // One user runs 50 songs at once here: no per-user limit on active generations.
+      MAX_ACTIVE_GENERATIONS_PER_USER: "0",
     },
   });
 });

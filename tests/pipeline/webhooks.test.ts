@@ -2,7 +2,7 @@
 // duplicate webhooks, and webhooks that are not signed by us.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
-import { webhookUrl } from "../../src/jobs/webhooks.js";
+import { callbackUrl } from "../../src/jobs/callbacks.js";
 import { advanceSuno, globalId, jobState, listBlobs, rowIdOf, sandboxStats, waitFor } from "../helpers/pipeline-tools.js";
 
 // Webhook stack: parked jobs would sleep 30 s between polls, so finishing within seconds
@@ -57,8 +57,7 @@ describe("webhooks wake parked jobs", () => {
     const before = await sandboxStats(hooks);
     const { ids, events, rowId } = await runAd(hooks, "Noodle Bar [sandbox:webhook-twice]");
     const after = await sandboxStats(hooks);
-    expect(after.suno.callbacksSent - before.suno.callbacksSent).toBe(6);
-    expect(after.creatomate.webhooksSent - before.creatomate.webhooksSent).toBe(2);
+    // (The duplicates may still be on their way: counted below, once delivered.)
     expect(after.suno.generateRequests - before.suno.generateRequests).toBe(1);
     expect(after.creatomate.renderRequests - before.creatomate.renderRequests).toBe(1);
     for (const id of Object.values(ids)) expect(completions(events, id)).toBe(1);
@@ -72,8 +71,8 @@ describe("webhooks wake parked jobs", () => {
       return s.suno.callbacksSent - before.suno.callbacksSent === 6 && s.creatomate.webhooksSent - before.creatomate.webhooksSent === 2;
     });
     const blobs = await listBlobs(hooks, `projects/${rowId}/`);
-    expect(blobs.filter((b) => b.endsWith("/audio"))).toEqual([`projects/${rowId}/songs/${ids.song}/audio`]);
-    expect(blobs.filter((b) => b.endsWith("/video"))).toEqual([`projects/${rowId}/videos/${ids.video}/video`]);
+    expect(blobs.filter((b) => /\/take-\d\.wav$/.test(b))).toEqual([`projects/${rowId}/songs/${ids.song}/take-1.wav`, `projects/${rowId}/songs/${ids.song}/take-2.wav`]);
+    expect(blobs.filter((b) => b.endsWith(".mp4"))).toEqual([`projects/${rowId}/videos/${ids.video}/video.mp4`]);
     const rows = await Promise.all([
       hooks.api.app.services.prisma.song.findUniqueOrThrow({ where: { id: ids.song } }),
       hooks.api.app.services.prisma.video.findUniqueOrThrow({ where: { id: ids.video } }),
@@ -113,10 +112,10 @@ describe("webhook authentication", () => {
     const body = JSON.stringify({ code: 200, msg: "ok", data: { callbackType: "complete", task_id: row.providerTaskId, data: [] } });
     const post = (path: string) => fetch(`${hooks.api.url}${path}`, { method: "POST", body, headers: { "content-type": "application/json" } });
 
-    const good = new URL(webhookUrl(hooks.api.config, "SONG", songId));
+    const good = new URL(callbackUrl(hooks.api.config, "SONG", songId));
     const sig = good.searchParams.get("sig")!;
     const wrong = `${sig.slice(0, -2)}${sig.endsWith("AA") ? "BB" : "AA"}`;
-    const videoSig = new URL(webhookUrl(hooks.api.config, "VIDEO", songId)).searchParams.get("sig")!;
+    const videoSig = new URL(callbackUrl(hooks.api.config, "VIDEO", songId)).searchParams.get("sig")!;
     for (const path of [
       `/webhooks/suno?id=${songId}&sig=${wrong}`,
       `/webhooks/suno?id=${songId}`,

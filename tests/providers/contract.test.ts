@@ -1,7 +1,10 @@
 // Contract tests: the providers' DOCUMENTED example payloads (fixtures/*.json, copied from
 // docs.sunoapi.org and creatomate.com) parsed with our parsers, plus the pure helpers around them.
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../sandbox/server.js";
+import { startStub, testConfig } from "../helpers/providers.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
 import {
   ProviderError,
   errorForStatus,
@@ -12,6 +15,8 @@ import {
 } from "../../src/providers/errors.js";
 import {
   buildGenerateBody,
+  createSunoClient,
+  parseAlignedWords,
   parseCallback,
   parseRecordInfo,
   pickTrack,
@@ -27,7 +32,7 @@ import {
   planModifications,
   renderError,
 } from "../../src/providers/creatomate.js";
-import { buildLyricsMessages, validateLyrics } from "../../src/providers/lyrics.js";
+import { buildLyricsMessages, createLyricsClient, validateLyrics } from "../../src/providers/lyrics.js";
 import { shouldRetry } from "../../src/providers/http.js";
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
@@ -129,9 +134,13 @@ describe("Suno documented payloads", () => {
     expect(sunoBodyStatus({ code: 413, msg: "too long" })).toEqual({ status: 413, message: "too long" });
     expect(sunoBodyStatus({ code: 430, msg: "frequency" })?.status).toBe(429);
     expect(sunoBodyStatus({ code: 455, msg: "maintenance" })?.status).toBe(503);
-    expect(sunoBodyStatus({ code: 429, msg: "Your call frequency is too high." })?.status).toBe(429);
+    // sunoapi.org: 429 = insufficient credits (whatever the message), 430 = rate limit.
     expect(sunoBodyStatus({ code: 429, msg: "Insufficient credits" })?.status).toBe(402);
-    expect(errorForStatus("suno", 402, "")).toMatchObject({ code: "PROVIDER_QUOTA_EXCEEDED", retryable: false });
+    expect(sunoBodyStatus({ code: 429, msg: "anything" }, "sunoapi")?.status).toBe(402);
+    // kie.ai: 402 = insufficient credits, 429 = rate limit.
+    expect(sunoBodyStatus({ code: 429, msg: "rate" }, "kie")?.status).toBe(429);
+    expect(sunoBodyStatus({ code: 402, msg: "credits" }, "kie")?.status).toBe(402);
+    expect(errorForStatus("suno", 402, "")).toMatchObject({ code: "PROVIDER_QUOTA", retryable: false });
     expect(sunoBodyStatus([1, 2])).toBeUndefined();
   });
 
@@ -149,6 +158,9 @@ describe("Suno documented payloads", () => {
     expect([...b4.title!].length).toBeLessThanOrEqual(80);
     expect(b4.title!.endsWith("Moon") || b4.title!.endsWith("Cafe")).toBe(true);
     expect([...buildGenerateBody({ ...ok, title }, "V5").title!].length).toBeLessThanOrEqual(100);
+    // V4_5ALL takes V4_5's prompt and style lengths, but only 80 title characters.
+    expect([...buildGenerateBody({ ...ok, title }, "V4_5ALL").title!].length).toBeLessThanOrEqual(80);
+    expect([...buildGenerateBody({ ...ok, title }, "V4_5").title!].length).toBeGreaterThan(80);
     expect([...buildGenerateBody({ ...ok, style: "k-pop, ".repeat(60) }, "V4").style!].length).toBeLessThanOrEqual(200);
     for (const bad of [{ lyrics: "  " }, { title: "" }, { style: "" }, { callBackUrl: "" }, { callBackUrl: "ftp://x/y" }]) {
       expect(() => buildGenerateBody({ ...ok, ...bad }, "V4_5")).toThrow(/SUNO|empty|URL|http/);
@@ -215,24 +227,28 @@ describe("Creatomate documented payloads", () => {
         { name: "Image-2", type: "image" },
         { type: "composition", elements: [{ name: "Image-1", type: "image" }, { name: "Image-3", type: "image" }] },
         { name: "Background Music", type: "audio" },
+        { name: "Text-1", type: "text" },
         { name: "Lyrics", type: "text" },
         { name: "Store Name", type: "text" },
+        { name: "Address", type: "text" },
       ],
     };
     const plan = planModifications({ id: "t", source }, {
       imageUrls: ["u1", "u2"],
       audioUrl: "song",
-      lyrics: "la la",
+      lyrics: "[Verse]\nla la\n\n[Chorus]\nCafe Moon",
       storeName: "Cafe Moon",
+      address: "1 Main St",
     });
-    expect(plan.imageSlots).toEqual(["Image-1", "Image-2", "Image-3"]);
+    expect(plan.slots).toEqual({ images: ["Image-1", "Image-2", "Image-3"], music: "Background Music", lyrics: "Lyrics", storeName: "Store Name", address: "Address" });
     expect(plan.modifications).toEqual({
       "Image-1": "u1",
       "Image-2": "u2",
       "Image-3": "u1", // cycled
       "Background Music": "song",
-      Lyrics: "la la",
+      Lyrics: "la la\n\nCafe Moon", // no section tags on screen; generic Text-1 left alone
       "Store Name": "Cafe Moon",
+      Address: "1 Main St",
     });
     // more photos than slots: extras left out
     expect(Object.keys(buildModifications({ id: "t", source }, { imageUrls: ["a", "b", "c", "d", "e"], audioUrl: "s" }))).toHaveLength(4);
@@ -317,5 +333,126 @@ describe("lyrics prompt and validation", () => {
     ]) {
       expect(() => validateLyrics(bad, "KO")).toThrow(expect.objectContaining({ code: "LYRICS_MALFORMED", retryable: true }));
     }
+  });
+});
+
+// ---- client and sandbox against the same documented examples ----
+// Every key path of a documented example must exist, with the same JSON type, in what the
+// sandbox answers (null in the docs matches anything); and the client must read the documented
+// example. A drift between the docs, the sandbox and the client fails here.
+
+type Shape = Map<string, string>;
+function shapeOf(value: unknown, path = "$", out: Shape = new Map()): Shape {
+  const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  out.set(path, type);
+  if (Array.isArray(value)) value.slice(0, 1).forEach((v) => shapeOf(v, `${path}[]`, out));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) if (!k.startsWith("_")) shapeOf(v, `${path}.${k}`, out);
+  return out;
+}
+function missingFrom(actual: unknown, documented: unknown): string[] {
+  const have = shapeOf(actual);
+  return [...shapeOf(documented)].filter(([p, t]) => !have.has(p) || (t !== "null" && have.get(p) !== "null" && have.get(p) !== t)).map(([p, t]) => `${p}: ${t} (sandbox: ${have.get(p) ?? "missing"})`);
+}
+
+describe("client and sandbox agree with the documented examples", () => {
+  let sb: Sandbox;
+  let rx: Receiver;
+  const KEY = "sandbox-key";
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${sb.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+  beforeAll(async () => {
+    [sb, rx] = await Promise.all([startSandbox({ port: 0, apiKey: KEY, speed: 100, sunoTrackSeconds: [8, 8] }), startReceiver()]);
+  });
+  afterAll(async () => {
+    await Promise.all([sb?.close(), rx?.close()]);
+  });
+
+  it("Suno: the documented generate request is accepted, and answered, callbacked and recorded in the documented shapes", async () => {
+    const request = { ...(fixture("suno-generate-request.json") as Record<string, unknown>), callBackUrl: `${rx.url}/suno` };
+    // Our client sends a subset of the documented fields, with the documented types.
+    const ours = buildGenerateBody({ lyrics: "la la", title: "T", style: "pop", callBackUrl: "https://example.com/cb", vocalGender: "f", negativeTags: "x" }, "V4_5ALL");
+    expect(missingFrom(request, ours)).toEqual([]);
+    const created = await call("POST", "/suno/api/v1/generate", request);
+    expect(created.status).toBe(200);
+    expect(missingFrom(created.body, fixture("suno-generate-response.json"))).toEqual([]);
+    const taskId = (created.body as { data: { taskId: string } }).data.taskId;
+    const cb = await rx.waitFor((r) => (r.body as { data?: { task_id?: string; callbackType?: string } }).data?.task_id === taskId && (r.body as { data: { callbackType: string } }).data.callbackType === "complete");
+    expect(missingFrom(cb.body, fixture("suno-callback-complete.json"))).toEqual([]);
+    const record = await call("GET", `/suno/api/v1/generate/record-info?taskId=${taskId}`);
+    expect(missingFrom(record.body, fixture("suno-record-info.json"))).toEqual([]);
+    const audioId = (record.body as { data: { response: { sunoData: Array<{ id: string }> } } }).data.response.sunoData[0]!.id;
+    // Instrumental: the documented example has lyrics-free alignment; the shape is what counts.
+    const lyrics = await call("POST", "/suno/api/v1/generate/get-timestamped-lyrics", { taskId, audioId });
+    expect(lyrics.status).toBe(200);
+    expect((lyrics.body as { code: number }).code).toBe(200);
+  });
+
+  it("Suno: credits and timestamped lyrics read from the documented examples; the sandbox answers both in the same shapes", async () => {
+    const stub = await startStub((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(fixture(req.url?.includes("credit") ? "suno-credit.json" : "suno-timestamped-lyrics.json")));
+    });
+    const suno = createSunoClient({ ...testConfig(stub.url), suno: { ...testConfig(stub.url).suno, baseUrl: stub.url } });
+    try {
+      expect(await suno.getCredits()).toBe(100);
+      expect(await suno.getAlignedWords("5c79****be8e", "e231")).toEqual([{ word: "Waggin'", startS: 1.36, endS: 1.79 }]);
+    } finally {
+      await suno.close();
+      await stub.close();
+    }
+    expect(missingFrom((await call("GET", "/suno/api/v1/generate/credit")).body, fixture("suno-credit.json"))).toEqual([]);
+    const task = await call("POST", "/suno/api/v1/generate", { prompt: "[Verse]\nCome on down\nto Cafe Sol", style: "pop", title: "Sol", customMode: true, instrumental: false, model: "V4_5", callBackUrl: `${rx.url}/suno` });
+    const taskId = (task.body as { data: { taskId: string } }).data.taskId;
+    await rx.waitFor((r) => (r.body as { data?: { task_id?: string; callbackType?: string } }).data?.task_id === taskId && (r.body as { data: { callbackType: string } }).data.callbackType === "complete");
+    const rec = await call("GET", `/suno/api/v1/generate/record-info?taskId=${taskId}`);
+    const audioId = (rec.body as { data: { response: { sunoData: Array<{ id: string }> } } }).data.response.sunoData[0]!.id;
+    const aligned = await call("POST", "/suno/api/v1/generate/get-timestamped-lyrics", { taskId, audioId });
+    expect(missingFrom(aligned.body, fixture("suno-timestamped-lyrics.json"))).toEqual([]);
+    expect(parseAlignedWords(aligned.body).map((w) => w.word)).toEqual(["Come", "on", "down", "to", "Cafe", "Sol"]);
+  });
+
+  it("OpenAI: a documented completion and the documented insufficient_quota error; the sandbox answers in the same shapes", async () => {
+    const stub = await startStub((req, res, body) => {
+      const quota = body.includes("quota-please");
+      res.writeHead(quota ? 429 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify(quota ? fixture("openai-insufficient-quota.json") : fixture("openai-chat-completion.json")));
+    });
+    const config = testConfig(stub.url);
+    const lyrics = createLyricsClient({ ...config, openai: { ...config.openai, baseUrl: `${stub.url}/v1` } }, { maxRetries: 2 });
+    try {
+      const err = await lyrics.generate({ storeName: "Cafe", address: "", description: "", language: "EN", extraPrompt: "quota-please" }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "PROVIDER_QUOTA", retryable: false });
+      expect(stub.requests()).toBe(1); // not retried, although the SDK retries 429s
+    } finally {
+      await lyrics.close();
+      await stub.close();
+    }
+    const completion = await call("POST", "/openai/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "Store name: Cafe Sol" }] });
+    expect(missingFrom(completion.body, fixture("openai-chat-completion.json")).filter((p) => !/service_tier|system_fingerprint|annotations|logprobs/.test(p))).toEqual([]);
+    const broke = await call("POST", "/openai/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "[sandbox:no-credits]" }] });
+    expect(broke.status).toBe(429);
+    expect(missingFrom(broke.body, fixture("openai-insufficient-quota.json"))).toEqual([]);
+  });
+
+  it("Creatomate: the template list and a render are answered in the documented shapes", async () => {
+    expect(missingFrom((await call("GET", "/creatomate/v1/templates")).body, fixture("creatomate-templates.json"))).toEqual([]);
+    const created = await call("POST", "/creatomate/v1/renders", {
+      source: { output_format: "mp4", width: 160, height: 90, duration: 1, snapshot_time: 0.5, elements: [{ name: "Image-1", type: "image", source: `${sb.url}/media/samples/photo-1.png?w=160&h=90` }] },
+      webhook_url: `${rx.url}/creatomate`,
+      metadata: "contract",
+    });
+    expect(created.status).toBe(202);
+    const id = (created.body as Array<{ id: string }>)[0]!.id;
+    await rx.waitFor((r) => (r.body as { id?: string }).id === id);
+    const render = await call("GET", `/creatomate/v1/renders/${id}`);
+    // A render from a source has no template (those documented fields are null here); the
+    // modifications are whatever the request sent.
+    expect(missingFrom(render.body, fixture("creatomate-render.json")).filter((p) => !/template_(name|tags|id)|^\$\.modifications\./.test(p))).toEqual([]);
   });
 });

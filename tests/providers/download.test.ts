@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
-import { startAzurite, type AzuriteHandle } from "../../src/storage/azurite.js";
+import { startSandbox, type Sandbox } from "../../sandbox/server.js";
+import { startAzurite, type AzuriteHandle } from "../../sandbox/azurite.js";
 import { BlobStorage } from "../../src/storage/blob-storage.js";
 import { azuriteConnectionString } from "../../src/config.js";
 import { copyUrlToBlob, createDownloadDispatcher } from "../../src/providers/download.js";
 import { createSunoClient, parseCallback, pickTrack } from "../../src/providers/suno.js";
-import { providerError, startReceiver, startStub, testConfig, type Receiver } from "./helpers.js";
+import { providerError, startStub, testConfig } from "../helpers/providers.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
 const FILE_BYTES = 52_428_800; // 50 MiB
 const BIG_BYTES = 4 * FILE_BYTES; // 200 MiB: shows the peak does not follow the file size

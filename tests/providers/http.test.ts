@@ -1,7 +1,7 @@
 // The JSON-over-HTTP helper against scripted servers: what is retried, what is not, and why.
 import { describe, expect, it } from "vitest";
 import { JsonHttpClient, type HttpClientOptions } from "../../src/providers/http.js";
-import { providerError, startStub } from "./helpers.js";
+import { providerError, startStub } from "../helpers/providers.js";
 
 const KEY = "test-key-00aa11bb22cc";
 
@@ -132,7 +132,8 @@ describe("JsonHttpClient", () => {
       const t0 = Date.now();
       const err = await providerError(() => http.post("/renders", {}));
       expect(err).toMatchObject({ code: "PROVIDER_RATE_LIMITED", retryable: true, retryAfterMs: 3_600_000 });
-      expect(Date.now() - t0).toBeLessThan(500);
+      // Refused at once rather than after the hour (a generous bound: the machine may be busy).
+      expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       await http.close();
       await stub.close();

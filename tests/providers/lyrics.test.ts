@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
+import { startSandbox, type Sandbox } from "../../sandbox/server.js";
 import { createLyricsClient } from "../../src/providers/lyrics.js";
-import type { Config } from "../../src/config.js";
-import { providerError, startStub, testConfig, withKey } from "./helpers.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { providerError, startStub, testConfig, withKey } from "../helpers/providers.js";
 
 let sb: Sandbox;
 let config: Config;
@@ -64,7 +64,7 @@ describe("lyrics client against the sandbox", () => {
   });
 
   it("hang → PROVIDER_TIMEOUT, malformed body → PROVIDER_BAD_RESPONSE (both retryable)", async () => {
-    const client = createLyricsClient({ ...config, PROVIDER_TIMEOUT_MS: 300 }, { maxRetries: 0 });
+    const client = createLyricsClient({ ...config, openai: { ...config.openai, timeoutMs: 300 } }, { maxRetries: 0 });
     try {
       const hang = await providerError(() => client.generate({ ...business, language: "EN", extraPrompt: "[sandbox:hang]" }));
       expect(hang).toMatchObject({ code: "PROVIDER_TIMEOUT", retryable: true });
@@ -129,7 +129,7 @@ describe("lyrics client against a scripted OpenAI-compatible server", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(answers[which]);
     });
-    const cfg = { ...config, openai: { apiKey: "local-key", baseUrl: `${stub.url}/v1`, model: "local-llama" } };
+    const cfg = { ...config, openai: { ...config.openai, apiKey: "local-key", baseUrl: `${stub.url}/v1`, model: "local-llama" } };
     const client = createLyricsClient(cfg, { maxRetries: 0 });
     try {
       const r = await client.generate({ ...business, language: "EN" });
@@ -159,6 +159,28 @@ describe("lyrics client against a scripted OpenAI-compatible server", () => {
     } finally {
       await client.close();
       await stub.close();
+    }
+  });
+
+  it("keyless OpenAI-compatible servers get no Authorization header; classic Azure gets api-key, api-version and the deployment path", async () => {
+    const seen: Array<{ path: string; auth: string | undefined; apiKey: string | undefined }> = [];
+    const stub = await startStub((req, res) => {
+      seen.push({ path: req.url ?? "", auth: req.headers.authorization, apiKey: req.headers["api-key"] as string | undefined });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(answers.good);
+    });
+    const keyless = createLyricsClient(loadConfig({ SANDBOX: "auto", OPENAI_BASE_URL: `${stub.url}/v1`, OPENAI_MODEL: "llama3" }), { maxRetries: 0 });
+    const azure = createLyricsClient(
+      loadConfig({ SANDBOX: "auto", AZURE_OPENAI_ENDPOINT: `${stub.url}/`, AZURE_OPENAI_API_KEY: "az-key", OPENAI_MODEL: "jingles", OPENAI_API_VERSION: "2024-10-21" }),
+      { maxRetries: 0 },
+    );
+    try {
+      expect((await keyless.generate({ ...business, language: "EN" })).title).toBe("Cafe Moon Song");
+      expect(seen[0]).toEqual({ path: "/v1/chat/completions", auth: undefined, apiKey: undefined });
+      await azure.generate({ ...business, language: "EN" });
+      expect(seen[1]).toEqual({ path: "/openai/deployments/jingles/chat/completions?api-version=2024-10-21", auth: undefined, apiKey: "az-key" });
+    } finally {
+      await Promise.all([keyless.close(), azure.close(), stub.close()]);
     }
   });
 

@@ -2,12 +2,13 @@
 // our stored files → copy to storage. One agent per provider, closed at the end.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
-import { startSandbox, SANDBOX_TEMPLATE_IDS, type Sandbox } from "../../src/sandbox/server.js";
-import { startAzurite, type AzuriteHandle } from "../../src/storage/azurite.js";
+import { startSandbox, SANDBOX_TEMPLATE_IDS, type Sandbox } from "../../sandbox/server.js";
+import { startAzurite, type AzuriteHandle } from "../../sandbox/azurite.js";
 import { BlobStorage } from "../../src/storage/blob-storage.js";
 import { azuriteConnectionString, type Config } from "../../src/config.js";
 import { createProviders, parseCreatomateWebhook, parseSunoCallback, pickTrack } from "../../src/providers/index.js";
-import { dropPrefix, newRedis, randomPrefix, startReceiver, testConfig, type Receiver } from "./helpers.js";
+import { dropPrefix, newRedis, randomPrefix, testConfig } from "../helpers/providers.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
 let sb: Sandbox;
 let rx: Receiver;
@@ -19,7 +20,7 @@ const prefix = randomPrefix();
 
 beforeAll(async () => {
   [sb, rx, azurite] = await Promise.all([
-    startSandbox({ port: 0, apiKey: "sandbox-key", speed: 100 }),
+    startSandbox({ port: 0, apiKey: "sandbox-key", speed: 100, sunoTrackSeconds: [20, 20] }),
     startReceiver(),
     startAzurite({ host: "127.0.0.1", port: 0 }),
   ]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
-import { RedisRateLimiter } from "../../src/providers/rate-limit.js";
-import { dropPrefix, newRedis, providerError, randomPrefix } from "./helpers.js";
+import { RedisRateLimiter } from "../../src/rate-limit.js";
+import { dropPrefix, newRedis, randomPrefix } from "../helpers/providers.js";
 
 let r1: Redis;
 let r2: Redis;
@@ -31,7 +31,6 @@ describe("redis sliding-window rate limiter", () => {
       }),
     );
     times.sort((x, y) => x - y);
-    expect(times.slice(0, 3).every((t) => t < 150)).toBe(true);
     // any 4 consecutive acquisitions span at least one window
     for (let i = 0; i + 3 < times.length; i++) expect(times[i + 3]! - times[i]!).toBeGreaterThanOrEqual(windowMs - 30);
     expect(times[6]!).toBeGreaterThanOrEqual(2 * windowMs - 30);
@@ -43,13 +42,10 @@ describe("redis sliding-window rate limiter", () => {
     expect(await r1.pttl(a.key("test:window"))).toBeGreaterThan(0); // the key cleans itself up
   });
 
-  it("max <= 0 is unlimited; maxWaitMs gives a retryable PROVIDER_RATE_LIMITED; abort stops waiting", async () => {
+  it("max <= 0 is unlimited; abort stops waiting", async () => {
     const a = new RedisRateLimiter(r1, config);
     for (let i = 0; i < 5; i++) await a.acquire("test:unlimited", 0, 1000);
     await a.acquire("test:full", 1, 10_000);
-    const err = await providerError(() => a.acquire("test:full", 1, 10_000, { maxWaitMs: 50, provider: "creatomate" }));
-    expect(err).toMatchObject({ code: "PROVIDER_RATE_LIMITED", retryable: true, provider: "creatomate" });
-    expect(err.retryAfterMs).toBeGreaterThan(9_000);
     const ac = new AbortController();
     const waiting = a.acquire("test:full", 1, 10_000, { signal: ac.signal });
     setTimeout(() => ac.abort(new Error("shutdown")), 20);

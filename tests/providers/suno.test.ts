@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/server.js";
+import { startSandbox, type Sandbox } from "../../sandbox/server.js";
 import { createSunoClient, parseCallback, pickTrack, sunoTaskError, type SunoTaskState } from "../../src/providers/suno.js";
-import { RedisRateLimiter } from "../../src/providers/rate-limit.js";
+import { RedisRateLimiter } from "../../src/rate-limit.js";
+import { waitFor } from "../helpers/pipeline-tools.js";
 import type { Config } from "../../src/config.js";
 import type { Redis } from "ioredis";
-import {
-  dropPrefix,
-  newRedis,
-  pollUntil,
-  providerError,
-  randomPrefix,
-  startReceiver,
-  testConfig,
-  withKey,
-  type Receiver,
-} from "./helpers.js";
+import { dropPrefix, newRedis, providerError, randomPrefix, testConfig, withKey } from "../helpers/providers.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
 let sb: Sandbox;
 let sb200: Sandbox; // answers Suno errors as HTTP 200 + body code
@@ -113,10 +105,10 @@ describe("suno client against the sandbox", () => {
 
       const free = await suno.submit(song("[sandbox:no-webhook]"));
       // No callback will ever come: polling is the only signal.
-      const done = await pollUntil(async () => {
+      const done = await waitFor("the task to finish", async () => {
         const s = await suno.getRecord(free);
-        return s.state === "pending" ? undefined : s;
-      }, 400, 10_000);
+        return s.state === "pending" ? null : s;
+      }, { everyMs: 400, timeoutMs: 10_000 });
       expect(done.state).toBe("succeeded");
       expect(rx.received.filter(callbacksFor(free))).toHaveLength(0);
     } finally {
@@ -143,10 +135,10 @@ describe("suno client against the sandbox", () => {
     }
   });
 
-  it("GENERATE_AUDIO_FAILED / CALLBACK_EXCEPTION / CREATE_TASK_FAILED → permanent SUNO_GENERATE_FAILED", async () => {
+  it("GENERATE_AUDIO_FAILED / CREATE_TASK_FAILED → permanent SUNO_GENERATE_FAILED", async () => {
     const suno = createSunoClient(config);
     try {
-      for (const status of ["GENERATE_AUDIO_FAILED", "CALLBACK_EXCEPTION", "CREATE_TASK_FAILED"]) {
+      for (const status of ["GENERATE_AUDIO_FAILED", "CREATE_TASK_FAILED"]) {
         const taskId = await suno.submit(song(`[sandbox:status=${status}]`));
         const failure = await rx.waitFor((r) => callbacksFor(taskId)(r) && (r.body as { code: number }).code !== 200);
         const cbErr = sunoTaskError(parseCallback(failure.body))!;
@@ -159,12 +151,58 @@ describe("suno client against the sandbox", () => {
     }
   });
 
-  it("generate: 429 (retry-after) is retried; 500 is retryable but NOT re-sent (POST)", async () => {
+  it("CALLBACK_EXCEPTION with finished tracks is a success (only the callback failed)", async () => {
+    const suno = createSunoClient(config);
+    try {
+      const taskId = await suno.submit(song("[sandbox:status=CALLBACK_EXCEPTION]"));
+      // No callback arrives (delivering it is what failed): poll, as the job does.
+      const state = await waitFor("CALLBACK_EXCEPTION", async () => {
+        const s = await suno.getRecord(taskId);
+        return s.providerStatus === "CALLBACK_EXCEPTION" ? s : null;
+      }, { everyMs: 100 });
+      expect(state.state).toBe("succeeded");
+      expect(pickTrack(state.tracks)?.audioUrl).toBeTruthy();
+    } finally {
+      await suno.close();
+    }
+  });
+
+  it("code 451 (the provider could not download a file) is a retryable SUNO_DOWNLOAD_FAILED, never 'change the lyrics'", async () => {
+    const suno = createSunoClient(config);
+    try {
+      const taskId = await suno.submit(song("[sandbox:download-fail]"));
+      const failure = await rx.waitFor((r) => callbacksFor(taskId)(r) && (r.body as { code: number }).code === 451);
+      expect(sunoTaskError(parseCallback(failure.body))).toMatchObject({ code: "SUNO_DOWNLOAD_FAILED", retryable: true });
+      expect(sunoTaskError(await suno.getRecord(taskId))).toMatchObject({ code: "SUNO_DOWNLOAD_FAILED", retryable: true, providerStatus: "GENERATE_AUDIO_FAILED" });
+    } finally {
+      await suno.close();
+    }
+  });
+
+  it("out of credits is a permanent PROVIDER_QUOTA, sent once (sunoapi.org 429, kie.ai 402); credits are readable", async () => {
+    const suno = createSunoClient(config);
+    const kieSb = await startSandbox({ port: 0, apiKey: "sandbox-key", speed: 100, sunoErrorCodes: "kie", sunoCredits: 0 });
+    const kie = createSunoClient({ ...config, suno: { ...config.suno, baseUrl: `${kieSb.url}/suno`, errorCodes: "kie" } });
+    try {
+      expect(await suno.getCredits()).toBeGreaterThan(0);
+      const before = sb.stats().suno.generateRequests;
+      expect(await providerError(() => suno.submit(song("[sandbox:no-credits]")))).toMatchObject({ code: "PROVIDER_QUOTA", retryable: false });
+      expect(sb.stats().suno.generateRequests - before).toBe(1);
+      expect(await kie.getCredits()).toBe(0);
+      expect(await providerError(() => kie.submit(song("")))).toMatchObject({ code: "PROVIDER_QUOTA", retryable: false, status: 402 });
+      expect(kieSb.stats().suno.generateRequests).toBe(1);
+    } finally {
+      await Promise.all([suno.close(), kie.close()]);
+      await kieSb.close();
+    }
+  });
+
+  it("generate: a rate limit (sunoapi.org 430, retry-after) is retried; 500 is retryable but NOT re-sent (POST)", async () => {
     const suno = createSunoClient(config);
     try {
       let before = sb.stats().suno.generateRequests;
       const started = Date.now();
-      const taskId = await suno.submit(song("[sandbox:fail=429x1]"));
+      const taskId = await suno.submit(song("[sandbox:fail=430x1]"));
       expect(taskId).toBeTruthy();
       expect(sb.stats().suno.generateRequests - before).toBe(2);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
@@ -193,7 +231,7 @@ describe("suno client against the sandbox", () => {
   });
 
   it("hang → PROVIDER_TIMEOUT; malformed → PROVIDER_BAD_RESPONSE; unknown task → permanent not found", async () => {
-    const suno = createSunoClient({ ...config, PROVIDER_TIMEOUT_MS: 300 });
+    const suno = createSunoClient({ ...config, suno: { ...config.suno, timeoutMs: 300 } });
     try {
       const before = sb.stats().suno.generateRequests;
       const hang = await providerError(() => suno.submit(song("[sandbox:hang]")));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sandboxMarker, sandboxMarkers, startSandbox, type Sandbox } from "../../src/sandbox/server.js";
-import { bytes, get, getJson, headers, postJson } from "./helpers.js";
+import { sandboxMarker, sandboxMarkers, startSandbox, type Sandbox } from "../../sandbox/server.js";
+import { bytes, get, getJson, headers, postJson } from "../helpers/sandbox-http.js";
 
 let sb: Sandbox;
 

@@ -5,15 +5,18 @@ import {
   sandboxMarkers,
   startSandbox,
   type Sandbox,
-} from "../../src/sandbox/server.js";
-import { bytes, get, getJson, postJson, startReceiver, type Receiver } from "./helpers.js";
+} from "../../sandbox/server.js";
+import { bytes, get, getJson, postJson } from "../helpers/sandbox-http.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { differs, grayBand } from "../helpers/frames.js";
 
 let sb: Sandbox;
 let rx: Receiver;
 let api: string;
 
 beforeAll(async () => {
-  sb = await startSandbox({ speed: 100 });
+  // The account-wide limit has its own test below; these tests poll freely.
+  sb = await startSandbox({ speed: 100, creatomateAccountLimitPer10s: 0 });
   rx = await startReceiver();
   api = `${sb.url}/creatomate`;
 });
@@ -87,7 +90,7 @@ describe("Creatomate templates", () => {
 });
 
 describe("Creatomate renders", () => {
-  it("202 + array, progresses to succeeded, sends the webhook, serves a real MP4 and a snapshot", async () => {
+  it("202 + array, progresses to succeeded, sends the webhook, serves a real MP4 (no snapshot unless asked for)", async () => {
     const b = renderBody();
     const render = await createRender(b);
     expect(render.status).toBe("planned");
@@ -115,9 +118,51 @@ describe("Creatomate renders", () => {
     expect(Number(mp4.headers.get("content-length"))).toBe(mp4.body.length);
     expect(mp4.body.length).toBe(get(polled.json, "file_size"));
     expect(mp4.body.subarray(4, 8).toString("latin1")).toBe("ftyp");
+    // Documented: snapshot_url only when the RenderScript sets snapshot_time (this template does not).
+    expect(render.snapshot_url).toBeNull();
+    expect(get(polled.json, "snapshot_url")).toBeNull();
+  });
+
+  it("a RenderScript source with snapshot_time, duration and timed text elements: snapshot at that time, captions drawn only in their window", async () => {
+    const source = {
+      output_format: "mp4",
+      width: 320,
+      height: 180,
+      duration: 3,
+      snapshot_time: 1.5,
+      elements: [
+        { name: "Image-1", type: "image", source: `${sb.url}/media/samples/photo-1.png?w=320&h=180` },
+        { name: "Music", type: "audio", source: `${sb.url}/media/samples/song.wav?seconds=3` },
+        { name: "Caption-1", type: "text", time: 1, duration: 1, y: "50%", text: "HELLO WORLD" },
+      ],
+    };
+    const render = await createRender({ source, webhook_url: `${rx.url}/creatomate/hook`, metadata: "captions" });
+    expect(render.snapshot_url).toMatch(/snapshot\.jpg$/);
+    await rx.waitFor(hookFor(render.id), 20_000);
+    const done = (await getJson(`${api}/v1/renders/${String(render.id)}`)).json as Record<string, unknown>;
+    expect(done).toMatchObject({ status: "succeeded", duration: 3 });
+    const mp4 = (await bytes(String(render.url))).body;
+    const band = (at: number) => grayBand(mp4, at, 320, 180);
+    const [before, during, after] = await Promise.all([band(0.5), band(1.5), band(2.5)]);
+    expect(differs(before, after)).toBeLessThan(0.02); // same picture, no caption
+    expect(differs(before, during)).toBeGreaterThan(0.2); // the caption box and its words
     const snap = await bytes(String(render.snapshot_url));
-    expect(snap.status).toBe(200);
     expect([...snap.body.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+  });
+
+  it("limits the whole account to 30 requests per 10 s, every endpoint (429 + retry-after)", async () => {
+    const limited = await startSandbox({ speed: 100 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) statuses.push((await getJson(`${limited.url}/creatomate/v1/templates`)).status);
+      expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+      const last = await getJson(`${limited.url}/creatomate/v1/renders/any`);
+      expect(last.status).toBe(429);
+      expect(last.headers.get("retry-after")).toBe("1");
+      expect(statuses[30]).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 
   it("[sandbox:hold] parks the render; advance walks planned → waiting → rendering → succeeded; url 404 until then", async () => {

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sandboxMarkers, startSandbox, type Sandbox } from "../../src/sandbox/server.js";
-import { bytes, get, getJson, postJson, startReceiver, type Receiver } from "./helpers.js";
+import { sandboxMarkers, startSandbox, type Sandbox } from "../../sandbox/server.js";
+import { bytes, get, getJson, postJson } from "../helpers/sandbox-http.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
 let sb: Sandbox;
 let rx: Receiver;
 
 beforeAll(async () => {
-  sb = await startSandbox({ speed: 100, sunoGenerateLimitPer10s: 0 });
+  // HTTP status = body code here, so every error is also visible by status; the documented
+  // HTTP-200 transport (the default) is checked under "Suno options".
+  sb = await startSandbox({ speed: 100, sunoGenerateLimitPer10s: 0, sunoErrorHttpStatus: "mirror" });
   rx = await startReceiver();
 });
 afterAll(async () => {
@@ -73,12 +76,13 @@ describe("Suno generate + record-info + callbacks", () => {
     expect(tracks).toHaveLength(2);
     for (const t of tracks) {
       expect(Object.keys(t).sort()).toEqual(
-        ["audio_url", "createTime", "duration", "id", "image_url", "model_name", "prompt", "stream_audio_url", "tags", "title"].sort(),
+        ["audio_url", "createTime", "duration", "id", "image_url", "model_name", "prompt", "source_audio_url", "source_image_url", "source_stream_audio_url", "stream_audio_url", "tags", "title"].sort(),
       );
       expect(t.title).toBe(b.title);
       expect(t.tags).toBe(b.style);
       expect(t.prompt).toBe(b.prompt);
-      expect(t.duration).toBe(8);
+      expect(t.duration).toBeGreaterThanOrEqual(60); // songs of realistic length, 1-4 minutes
+      expect(t.duration).toBeLessThanOrEqual(240);
     }
 
     const info = await recordInfo(taskId);
@@ -147,6 +151,9 @@ describe("Suno generate + record-info + callbacks", () => {
     expect(longV5.status).toBe(413);
     const longStyle = await postJson(`${sb.url}/suno/api/v1/generate`, body({ model: "V4", style: "s".repeat(201) }));
     expect(longStyle.status).toBe(400);
+    // V4_5ALL: V4_5's prompt length, but an 80-character title.
+    expect((await postJson(`${sb.url}/suno/api/v1/generate`, body({ model: "V4_5ALL", title: "t".repeat(81) }))).status).toBe(400);
+    expect((await postJson(`${sb.url}/suno/api/v1/generate`, body({ model: "V4_5ALL", title: "t".repeat(80), prompt: "a".repeat(5000) }))).status).toBe(200);
     const longTitle = await postJson(`${sb.url}/suno/api/v1/generate`, body({ model: "V4_5PLUS", title: "t".repeat(101) }));
     expect(longTitle.status).toBe(400);
     const badModel = await postJson(`${sb.url}/suno/api/v1/generate`, body({ model: "V9" }));
@@ -252,7 +259,7 @@ describe("Suno generate + record-info + callbacks", () => {
     const taskId = await generate(body({}, sandboxMarkers.hold()));
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await recordInfo(taskId)).status);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(statuses).toEqual([200, 200, 200, 430]); // sunoapi.org: 430 = call frequency too high
   });
 
   it("[sandbox:fail=429] / [sandbox:malformed] / [sandbox:hang] on generate", async () => {
@@ -274,18 +281,41 @@ describe("Suno generate + record-info + callbacks", () => {
 });
 
 describe("Suno options", () => {
-  it("rate-limits generate (> N per 10 s → 429) and can answer errors with HTTP 200", async () => {
-    const s = await startSandbox({ speed: 100, sunoGenerateLimitPer10s: 2, sunoErrorHttpStatus: "200" });
+  it("by default answers errors as documented (HTTP 200 + code); rate limit 430, credits 429 (sunoapi.org)", async () => {
+    const s = await startSandbox({ speed: 100, sunoGenerateLimitPer10s: 2, sunoCredits: 24 });
     try {
       const b = body({ callBackUrl: "http://127.0.0.1:9/unused" }, sandboxMarkers.hold());
+      expect(get((await getJson(`${s.url}/suno/api/v1/generate/credit`)).json, "data")).toBe(24);
       expect(get((await postJson(`${s.url}/suno/api/v1/generate`, b)).json, "code")).toBe(200);
       expect(get((await postJson(`${s.url}/suno/api/v1/generate`, b)).json, "code")).toBe(200);
       const third = await postJson(`${s.url}/suno/api/v1/generate`, b);
       expect(third.status).toBe(200);
-      expect(get(third.json, "code")).toBe(429);
+      expect(get(third.json, "code")).toBe(429); // 24 credits = two tasks: now out of credits
+      expect(get((await getJson(`${s.url}/suno/api/v1/generate/credit`)).json, "data")).toBe(0);
+      const rich = await startSandbox({ speed: 100, sunoGenerateLimitPer10s: 2 });
+      try {
+        for (const want of [200, 200, 430]) expect(get((await postJson(`${rich.url}/suno/api/v1/generate`, b)).json, "code")).toBe(want);
+      } finally {
+        await rich.close();
+      }
       const noCb = await postJson(`${s.url}/suno/api/v1/generate`, { ...b, callBackUrl: undefined }, "wrong");
       expect(noCb.status).toBe(200);
       expect(get(noCb.json, "code")).toBe(401);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("Suno as kie.ai", () => {
+  it("402 = insufficient credits, 429 = rate limit", async () => {
+    const s = await startSandbox({ speed: 100, sunoGenerateLimitPer10s: 1, sunoErrorCodes: "kie" });
+    try {
+      const b = body({ callBackUrl: "http://127.0.0.1:9/unused" }, sandboxMarkers.hold());
+      expect(get((await postJson(`${s.url}/suno/api/v1/generate`, b)).json, "code")).toBe(200);
+      expect(get((await postJson(`${s.url}/suno/api/v1/generate`, b)).json, "code")).toBe(429);
+      const broke = await postJson(`${s.url}/suno/api/v1/generate`, body({ callBackUrl: "http://127.0.0.1:9/unused" }, "[sandbox:no-credits]"));
+      expect(get(broke.json, "code")).toBe(402);
     } finally {
       await s.close();
     }

@@ -5,7 +5,7 @@ import pg from "pg";
 import { Redis } from "ioredis";
 import type { TestProject } from "vitest/node";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
-import { startAzurite, type AzuriteHandle } from "../../src/storage/azurite.js";
+import { startAzurite, type AzuriteHandle } from "../../sandbox/azurite.js";
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -100,12 +100,16 @@ describe("generationUpdated", () => {
   it("refuses connections without a valid token and never leaks another user's events", async () => {
     const anonymous = wsClient(stack.api.url, null);
     const refused = subscribeWs(anonymous, "UHJvamVjdDox");
-    const err = (await refused.failed) as { code?: number };
-    expect(err.code).toBe(4403);
+    // 4401 (fatal for graphql-ws: no retry loop) with a reason the client can act on.
+    const err = (await refused.failed) as { code?: number; reason?: string };
+    expect(err.code).toBe(4401);
+    expect(err.reason).toMatch(/^TOKEN_MISSING: /);
     await anonymous.dispose();
 
     const bad = wsClient(stack.api.url, "not-a-token");
-    expect(((await subscribeWs(bad, "UHJvamVjdDox").failed) as { code?: number }).code).toBe(4403);
+    const badErr = (await subscribeWs(bad, "UHJvamVjdDox").failed) as { code?: number; reason?: string };
+    expect(badErr.code).toBe(4401);
+    expect(badErr.reason).toMatch(/^TOKEN_INVALID: /);
     await bad.dispose();
 
     const { projectId } = await projectWithPhotos(stack, { photos: 0 });

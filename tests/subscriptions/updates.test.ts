@@ -1,7 +1,7 @@
 // The replay/live merge on its own (no GraphQL): a consumer that falls behind gets every
 // event, in order, from the database, while the server buffers at most maxBuffer for it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLOSED, OVERFLOW } from "../../src/jobs/events.js";
+import { CLOSED, OVERFLOW } from "../../src/events/bus.js";
 import { transition } from "../../src/generations/history.js";
 import { generationUpdates } from "../../src/subscriptions/generation-updates.js";
 import { startStack, type Stack } from "../helpers/pipeline.js";

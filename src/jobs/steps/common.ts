@@ -2,8 +2,8 @@
 // cancelled while a step ran is never moved back to PROCESSING or COMPLETED.
 import { nextStage } from "../../generations/chain.js";
 import { transition } from "../../generations/history.js";
-import { findRow, type Kind, type PatchFor, type RowFor } from "../../generations/kinds.js";
-import type { Services } from "../../context.js";
+import { findRow, type Kind, type Patch, type RowFor } from "../../generations/stages.js";
+import type { Services } from "../../services.js";
 import type { WorkerDeps } from "../runner.js";
 
 /** QUEUED -> PROCESSING (no-op when already PROCESSING after a crash or a wake-up). */
@@ -14,7 +14,7 @@ export async function start<K extends Kind>(deps: Services, kind: K, row: RowFor
     id: row.id,
     from: ["QUEUED"],
     attempt: row.attempt,
-    data: { status: "PROCESSING", progress, startedAt: new Date() } as PatchFor<K>,
+    data: { status: "PROCESSING", progress, startedAt: new Date() },
     message,
   });
 }
@@ -26,11 +26,11 @@ export async function advance<K extends Kind>(
   row: RowFor<K>,
   progress: number,
   message: string,
-  data: PatchFor<K> = {} as PatchFor<K>,
+  data: Patch<K> = {},
 ): Promise<RowFor<K> | null> {
   const next = Math.max(row.progress, Math.min(99, Math.round(progress)));
   if (next === row.progress && Object.keys(data).length === 0) return row;
-  return transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt: row.attempt, data: { ...data, progress: next } as PatchFor<K>, message });
+  return transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt: row.attempt, data: { ...data, progress: next }, message });
 }
 
 /** PROCESSING -> COMPLETED, then enqueues the next stage of an ad run waiting for this one.
@@ -40,7 +40,7 @@ export async function complete<K extends Kind>(
   deps: Services,
   kind: K,
   row: RowFor<K>,
-  data: PatchFor<K>,
+  data: Patch<K>,
   message: string,
   blobKeys: (string | null)[] = [],
 ) {
@@ -50,7 +50,7 @@ export async function complete<K extends Kind>(
     id: row.id,
     from: ["PROCESSING"],
     attempt: row.attempt,
-    data: { ...data, status: "COMPLETED", progress: 100, finishedAt: new Date(), errorCode: null, errorMessage: null } as PatchFor<K>,
+    data: { ...data, status: "COMPLETED", progress: 100, finishedAt: new Date(), errorCode: null, errorMessage: null },
     message,
     also: async (tx) => {
       next = await nextStage(tx, kind, row.id);

@@ -11,9 +11,9 @@ export const lyricStep: Step<"LYRIC"> = async (deps, initial) => {
     address: project.address ?? "",
     description: project.description ?? "",
     language: row.language,
-    ...(row.mood ? { mood: row.mood } : {}),
-    ...(row.style ? { style: row.style } : {}),
-    ...(row.extraPrompt ? { extraPrompt: row.extraPrompt } : {}),
+    mood: row.mood ?? undefined,
+    style: row.style ?? undefined,
+    extraPrompt: row.extraPrompt ?? undefined,
   });
   const latest = await advance(deps, "LYRIC", row, 90, "Lyrics written, saving");
   if (!latest) return DONE;

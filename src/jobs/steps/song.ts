@@ -1,88 +1,79 @@
-// Song: submit the lyrics to Suno once, then park until Suno's callback (or the next poll)
-// says the tracks are ready, then stream the chosen track into our storage.
-import type { Song } from "../../generated/prisma/client.js";
-import { pickTrack, sunoTaskError } from "../../providers/index.js";
+// Song: Suno composes it from the lyrics (asked for a short jingle); the first take streams as a
+// preview while Suno finishes; both takes and their covers are copied into our storage.
+import type { SunoTaskState } from "../../providers/index.js";
+import { parseSunoCallback, pickTrack, sunoTaskError } from "../../providers/index.js";
 import { StepFailure } from "../failures.js";
-import { DONE, pollDelay, type Step } from "../runner.js";
-import { webhookUrl } from "../webhooks.js";
-import { generationBlobKey } from "../../storage/keys.js";
-import { advance, complete, copyPicture, copyReporter, start } from "./common.js";
+import { storeOtherTakes, takeFiles } from "../song-takes.js";
+import { providerTaskStep, type ProviderTask } from "./provider-task.js";
 
-const STAGE_MESSAGE: Record<string, string> = {
-  PENDING: "The music service is composing the song",
-  TEXT_SUCCESS: "The music service accepted the lyrics and is composing",
-  FIRST_SUCCESS: "The first take is ready; finishing the song",
-};
-
-const MAX_SONG_BYTES = 200 * 1024 * 1024;
-
-export const songStep: Step<"SONG"> = async (deps, initial, job) => {
-  let row: Song | null = await start(deps, "SONG", initial, "Preparing the song");
-  if (!row) return DONE;
-
-  if (!row.providerTaskId) {
+export const songTask: ProviderTask<"SONG", SunoTaskState> = {
+  kind: "SONG",
+  provider: "suno",
+  blobs: { folder: "songs", file: "audio", picture: "cover", maxBytes: 200 * 1024 * 1024 },
+  messages: {
+    start: "Preparing the song",
+    submitted: "The music service is composing the song",
+    pending: {
+      PENDING: "The music service is composing the song",
+      TEXT_SUCCESS: "The music service accepted the lyrics and is composing",
+      FIRST_SUCCESS: "The first take is playing (preview); finishing the song",
+    },
+    working: "The music service is working on the song",
+    ready: "Song ready",
+  },
+  async submit(deps, row, callBackUrl, sending) {
     const lyric = row.lyricId ? await deps.prisma.lyric.findUnique({ where: { id: row.lyricId } }) : null;
     if (!lyric || lyric.status !== "COMPLETED" || !lyric.text) {
       throw new StepFailure("FAILED_PRECONDITION", "The lyrics for this song are not available any more.");
     }
     const project = await deps.prisma.project.findUniqueOrThrow({ where: { id: row.projectId } });
-    const taskId = await deps.providers.suno.submit({
+    await sending();
+    const id = await deps.providers.suno.submit({
       lyrics: lyric.text,
       title: row.title ?? lyric.title ?? project.storeName,
-      style: row.style ?? lyric.style ?? "upbeat catchy jingle, advertisement",
-      callBackUrl: webhookUrl(deps.config, "SONG", row.id),
+      // Suno has no length setting: the style asks for a short jingle (the video step fits
+      // whatever comes back to the template's duration).
+      style: `${row.style ?? lyric.style ?? "upbeat catchy jingle, advertisement"}, short jingle`,
+      callBackUrl,
     });
-    // Stored before anything else: from here on a crash resumes this task, never resubmits.
-    row = await advance(deps, "SONG", row, 10, STAGE_MESSAGE.PENDING!, { providerTaskId: taskId });
-    if (!row) return DONE;
-    return { waitMs: pollDelay(deps, 0) };
-  }
-
-  const state = await deps.providers.suno.getRecord(row.providerTaskId);
-  if (state.state === "failed") throw sunoTaskError(state) ?? new StepFailure("SUNO_GENERATE_FAILED", "The music service could not make this song.");
-  if (state.state === "pending") {
-    // Provider progress fills 10..75; the copy into storage takes the rest.
-    const pct = 10 + (state.progress * 65) / 100;
-    row = await advance(deps, "SONG", row, pct, STAGE_MESSAGE[state.providerStatus] ?? "The music service is working on the song");
-    return row ? { waitMs: pollDelay(deps, job.data.polls ?? 0) } : DONE;
-  }
-
-  const track = pickTrack(state.tracks);
-  if (!track?.audioUrl) {
-    // SUCCESS without a downloadable track yet: look again shortly.
-    return { waitMs: pollDelay(deps, 0) };
-  }
-  row = await advance(deps, "SONG", row, 80, "Saving the song to storage");
-  if (!row) return DONE;
-  const audioKey = generationBlobKey(row.projectId, "songs", row.id, "audio");
-  const reporter = copyReporter(deps, "SONG", row, 80, 95, "song");
-  const audio = await deps.providers.copyUrlToBlob({
-    url: track.audioUrl,
-    storage: deps.storage,
-    key: audioKey,
-    maxBytes: MAX_SONG_BYTES,
-    provider: "suno",
-    onProgress: reporter.onProgress,
-  });
-  row = await reporter.settle();
-  if (!row) return DONE;
-  const imageKey = await copyPicture(deps, track.imageUrl, generationBlobKey(row.projectId, "songs", row.id, "cover"), "suno", row.id);
-  await complete(
-    deps,
-    "SONG",
-    row,
-    {
-      blobKey: audioKey,
-      imageBlobKey: imageKey,
-      contentType: audio.contentType,
-      size: BigInt(audio.bytes),
-      duration: track.duration,
-      title: track.title ?? row.title,
-      providerTrackId: track.id,
-      providerAudioUrl: track.audioUrl,
-    },
-    "Song ready",
-    [audioKey, imageKey],
-  );
-  return DONE;
+    return { id };
+  },
+  check: (deps, taskId) => deps.providers.suno.getRecord(taskId),
+  failure: (state) => sunoTaskError(state) ?? new StepFailure("SUNO_GENERATE_FAILED", "The music service could not make this song."),
+  pending(state, row) {
+    // FIRST_SUCCESS: the first take already streams; clients can play it right away.
+    const stream = state.tracks.find((t) => t.streamAudioUrl)?.streamAudioUrl;
+    return stream && stream !== row.previewUrl ? { previewUrl: stream } : undefined;
+  },
+  result(state, row) {
+    const track = pickTrack(state.tracks);
+    if (!track?.audioUrl) return null;
+    const audioUrl = track.audioUrl;
+    const index = state.tracks.indexOf(track);
+    const files = takeFiles(row, index, track);
+    const cover = files.coverKey.slice(files.coverKey.lastIndexOf("/") + 1);
+    return {
+      url: audioUrl,
+      pictureUrl: track.imageUrl,
+      file: { name: files.audioKey.slice(files.audioKey.lastIndexOf("/") + 1), contentType: files.audioType },
+      picture: cover,
+      extras: (deps, song, stored) =>
+        storeOtherTakes(deps, song, state.tracks, { index, track, blobKey: stored.key, imageBlobKey: stored.pictureKey, contentType: stored.contentType, bytes: stored.bytes }),
+      completed: (file, imageKey) => ({
+        selectedTake: index,
+        previewUrl: row.previewUrl ?? track.streamAudioUrl,
+        blobKey: file.key,
+        imageBlobKey: imageKey,
+        contentType: file.contentType,
+        size: BigInt(file.bytes),
+        duration: track.duration,
+        title: track.title ?? row.title,
+        providerTrackId: track.id,
+        providerAudioUrl: audioUrl,
+      }),
+    };
+  },
+  taskIdInCallback: (body) => parseSunoCallback(body).taskId,
 };
+
+export const songStep = providerTaskStep(songTask);

@@ -1,0 +1,159 @@
+// Shared pieces of the benchmark: knobs, ports, server processes (each in its own process, with
+// the SQL counter preloaded), and the small statistics the tables print.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dirname, "..");
+const QUICK = process.env.BENCH_QUICK === "1";
+const num = (name: string, full: number, quick: number) => Number(process.env[name] ?? (QUICK ? quick : full));
+
+export const knobs = {
+  quick: QUICK,
+  /** A/B rounds per list query (each target once per round, order alternating). */
+  rounds: num("BENCH_ROUNDS", 3, 2),
+  /** Seconds of load per target and round. */
+  seconds: num("BENCH_SECONDS", 5, 2),
+  connections: num("BENCH_CONNECTIONS", 20, 20),
+  /** Subscriber counts for the live-status part (comma-separated). */
+  subscribers: (process.env.BENCH_SUBSCRIBERS ?? (QUICK ? "1,1000" : "1,1000,10000")).split(",").map(Number),
+  /** Status writes per subscriber count (fewer for the big fan-outs, which cost the most). */
+  events: (subscribers: number) => num("BENCH_EVENTS", 0, 0) || (QUICK ? 10 : subscribers >= 10_000 ? 10 : subscribers >= 1000 ? 20 : 40),
+  // BENCH_LISTS=songs,videos,projects picks list queries (bench/lists.ts).
+  /** Parts to run, comma-separated: lists,typename,sql,live,start (default all). */
+  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,live,start").split(",")),
+  /** Write a CPU profile of castad's API process into this directory. */
+  cpuProfDir: process.env.BENCH_CPU_PROF,
+};
+
+/** Ports: PORT (or BENCH_PORT) and the next ones when set, free ports chosen by the OS otherwise. */
+let nextPort = Number(process.env.BENCH_PORT ?? process.env.PORT ?? 0);
+export async function port(): Promise<number> {
+  if (nextPort) return nextPort++;
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const COUNTER = join(ROOT, "bench", "peers", "sql-counter.mjs");
+
+/** castad's entry point: the compiled build when there is one, the TypeScript sources otherwise. */
+export function castadCommand(role: "api" | "worker"): { args: string[]; compiled: boolean } {
+  const dist = join(ROOT, "dist", "src", "main.js"); // npm run build
+  if (existsSync(dist) && process.env.BENCH_FROM_SOURCE !== "1") return { args: [dist, `--role=${role}`], compiled: true };
+  return { args: ["--import", "tsx", join(ROOT, "src", "main.ts"), `--role=${role}`], compiled: false };
+}
+
+export interface Server {
+  name: string;
+  url: string;
+  proc: ChildProcess;
+  /** ms from spawn to the first 200 from /ready (or the "ready" log line without HTTP). */
+  startMs: number;
+  sql(reset?: boolean): Promise<{ statements: number; last: string[] }>;
+  rssMb(): number;
+  /** CPU time (user + system) the process has used so far, in ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Without a port the process is ready when it logs "ready" (workers). */
+  port?: number;
+  nodeArgs?: string[];
+  timeoutMs?: number;
+}
+
+export async function startServer(opts: StartOptions): Promise<Server> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", COUNTER, ...opts.args], {
+    cwd: ROOT,
+    env: { ...opts.env, ...(opts.port ? { PORT: String(opts.port) } : {}) },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  let output = "";
+  let logged = false;
+  const collect = (c: Buffer) => {
+    const s = c.toString();
+    if (output.length < 20_000) output += s;
+    if (/"msg":"ready"|^ready$/m.test(s)) logged = true;
+  };
+  proc.stdout!.on("data", collect);
+  proc.stderr!.on("data", collect);
+  let exited: number | null = null;
+  proc.once("exit", (code) => (exited = code ?? -1));
+  const url = opts.port ? `http://127.0.0.1:${opts.port}` : "";
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (;;) {
+    if (exited !== null) throw new Error(`${opts.name} exited (${exited}) before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`${opts.name} was not ready in time:\n${output}`);
+    }
+    if (url) {
+      const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+      if (ok) break;
+    } else if (logged) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const startMs = performance.now() - t0;
+  const pending: ((m: { statements: number; last: string[] }) => void)[] = [];
+  proc.on("message", (m: { type?: string; statements: number; last: string[] }) => m?.type === "sql" && pending.shift()?.(m));
+  return {
+    name: opts.name,
+    url,
+    proc,
+    startMs,
+    sql: (reset = false) =>
+      new Promise((resolve) => {
+        pending.push(resolve);
+        proc.send(reset ? "sql:reset" : "sql:get");
+      }),
+    rssMb: () => {
+      const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    cpuMs: () => {
+      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (100 per second on Linux).
+      const fields = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited !== null) return resolve();
+        const force = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+        proc.once("exit", () => {
+          clearTimeout(force);
+          resolve();
+        });
+        proc.kill("SIGTERM");
+      }),
+  };
+}
+
+export const median = (xs: number[]) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+export const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
+export const ms = (v: number) => (Number.isNaN(v) ? "—" : v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`);
+export const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : "—");
+
+/** A plain-text table with right-aligned number columns. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].map((l) => `  ${l}`).join("\n");
+}

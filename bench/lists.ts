@@ -1,0 +1,219 @@
+// Lists under load: castad against PostGraphile v4 on the same tables and the raw floor, in
+// alternating rounds (A B C, C B A, ...), medians of req/s, p50 and p99. Every answer is
+// checked once (right number of rows, no errors) before it is measured.
+import autocannon from "autocannon";
+import { knobs, median, ms, ratio, table, type Server } from "./lib.js";
+
+export interface Target {
+  server: Server;
+  /** Path and body of the request. */
+  request: { path: string; body?: string; headers?: Record<string, string> };
+  /** Rows of the main list in an answer (to check all targets do the same work). */
+  rows: (answer: unknown) => number;
+}
+
+export interface ListCase {
+  name: string;
+  expectRows: number;
+  castad: Target;
+  peer: Target;
+  floor: Target;
+}
+
+const gqlRequest = (path: string, query: string, token?: string) => ({
+  path,
+  body: JSON.stringify({ query }),
+  headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+});
+
+type Data = { data?: Record<string, unknown>; errors?: unknown[] };
+const edges = (field: string) => (a: unknown) => ((a as Data).data?.[field] as { edges: unknown[] }).edges.length;
+const nodes = (field: string) => (a: unknown) => ((a as Data).data?.[field] as { nodes: unknown[] }).nodes.length;
+const array = (field: string) => (a: unknown) => ((a as Data).data?.[field] as unknown[]).length;
+
+export function listCases(servers: { castad: Server; peer: Server; floor: Server }, token: string): ListCase[] {
+  const { castad, peer, floor } = servers;
+  const only = process.env.BENCH_LISTS?.split(",");
+  return ([
+    {
+      name: "songs(first:100) + project, lyric",
+      expectRows: 100,
+      castad: {
+        server: castad,
+        request: gqlRequest("/graphql", "{ songs(first: 100) { edges { node { id title audioUrl createdAt project { id storeName } lyric { id title } } } } }", token),
+        rows: edges("songs"),
+      },
+      peer: {
+        server: peer,
+        request: gqlRequest(
+          "/graphql",
+          "{ allSongs(first: 100, orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id title blobKey createdAt projectByProjectId { id storeName } lyricByLyricId { id title } } } }",
+        ),
+        rows: nodes("allSongs"),
+      },
+      floor: { server: floor, request: { path: "/songs?first=100" }, rows: array("songs") },
+    },
+    {
+      name: "videos(first:100) + project, song",
+      expectRows: 100,
+      castad: {
+        server: castad,
+        request: gqlRequest(
+          "/graphql",
+          "{ videos(first: 100) { edges { node { id videoUrl thumbnailUrl createdAt project { id storeName } song { id title } } } } }",
+          token,
+        ),
+        rows: edges("videos"),
+      },
+      peer: {
+        server: peer,
+        request: gqlRequest(
+          "/graphql",
+          "{ allVideos(first: 100, orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id blobKey thumbnailBlobKey createdAt projectByProjectId { id storeName } songBySongId { id title } } } }",
+        ),
+        rows: nodes("allVideos"),
+      },
+      floor: { server: floor, request: { path: "/videos?first=100" }, rows: array("videos") },
+    },
+    {
+      name: "projects(first:20) + songs, videos",
+      expectRows: 20,
+      castad: {
+        server: castad,
+        request: gqlRequest("/graphql", "{ projects(first: 20) { edges { node { id storeName songs(first: 100) { edges { node { id title audioUrl } } } videos(first: 100) { edges { node { id } } } } } } }", token),
+        rows: edges("projects"),
+      },
+      peer: {
+        server: peer,
+        request: gqlRequest(
+          "/graphql",
+          "{ allProjects(first: 20, orderBy: [CREATED_AT_DESC, ID_DESC], condition: { ownerId: \"00000000-0000-4000-8000-00000000b001\" }) { nodes { id storeName songsByProjectId(orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id title blobKey } } videosByProjectId(orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id } } } } }",
+        ),
+        rows: nodes("allProjects"),
+      },
+      floor: { server: floor, request: { path: "/projects?first=20" }, rows: array("projects") },
+    },
+  ] satisfies ListCase[]).filter((c) => !only || only.some((o) => c.name.startsWith(o)));
+}
+
+export async function fetchOnce(t: Target): Promise<{ body: string; answer: unknown }> {
+  const { path, body, headers } = t.request;
+  const res = await fetch(`${t.server.url}${path}`, body ? { method: "POST", body, headers: headers ?? {} } : {});
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${t.server.name} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  const answer = JSON.parse(text) as Data;
+  if (answer.errors) throw new Error(`${t.server.name} ${path}: ${JSON.stringify(answer.errors).slice(0, 500)}`);
+  return { body: text, answer };
+}
+
+interface Run {
+  /** Server CPU per request (ms): robust to other load on the machine, unlike req/s. */
+  cpu: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+async function load(t: Target, seconds: number): Promise<Run> {
+  const { path, body, headers } = t.request;
+  const cpu0 = t.server.cpuMs();
+  const r = await autocannon({
+    url: `${t.server.url}${path}`,
+    method: body ? "POST" : "GET",
+    ...(body ? { body } : {}),
+    headers: headers ?? {},
+    connections: knobs.connections,
+    duration: seconds,
+  });
+  // Completed requests over the run's length (autocannon's per-second average counts seconds before the first answer as 0).
+  return { cpu: (t.server.cpuMs() - cpu0) / Math.max(1, r.requests.total), rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, failures: r.non2xx + r.errors + r.timeouts };
+}
+
+export async function runLists(cases: ListCase[]): Promise<string> {
+  const rows: (string | number)[][] = [];
+  for (const c of cases) {
+    const targets = [c.castad, c.peer, c.floor];
+    let bytes = "";
+    for (const t of targets) {
+      const { body, answer } = await fetchOnce(t);
+      const n = t.rows(answer);
+      if (n !== c.expectRows) throw new Error(`${t.server.name} answered ${n} rows for "${c.name}", expected ${c.expectRows}`);
+      bytes += `${bytes ? "/" : ""}${(body.length / 1024).toFixed(0)}`;
+    }
+    // Warm-up (JIT, pools, caches), not counted.
+    for (const t of targets) await load(t, Math.min(2, knobs.seconds));
+    const runs = targets.map(() => [] as Run[]);
+    for (let round = 0; round < knobs.rounds; round++) {
+      const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+      for (const i of order) runs[i]!.push(await load(targets[i]!, knobs.seconds));
+    }
+    const med = runs.map((rs) => ({
+      cpu: median(rs.map((r) => r.cpu)),
+      rps: median(rs.map((r) => r.rps)),
+      p50: median(rs.map((r) => r.p50)),
+      p99: median(rs.map((r) => r.p99)),
+      failures: rs.reduce((n, r) => n + r.failures, 0),
+    }));
+    const [castad, peer, floor] = med as [Run, Run, Run];
+    for (const [i, m] of med.entries()) {
+      rows.push([
+        i === 0 ? c.name : "",
+        targets[i]!.server.name,
+        m.rps.toFixed(0),
+        ms(m.p50),
+        ms(m.p99),
+        m.failures,
+        ms(m.cpu),
+        i === 0 ? ratio(castad.rps, peer.rps) : "",
+        i === 0 ? ratio(castad.rps, floor.rps) : "",
+        i === 0 ? ratio(peer.cpu, castad.cpu) : "",
+        i === 0 ? `${bytes} KB` : "",
+      ]);
+    }
+    console.log(`   measured: ${c.name} (castad ${castad.rps.toFixed(0)} req/s, peer ${peer.rps.toFixed(0)}, floor ${floor.rps.toFixed(0)})`);
+  }
+  return table(["query", "server", "req/s", "p50", "p99", "failed", "CPU/req", "req/s vs peer", "vs floor", "CPU vs peer", "answer (c/p/f)"], rows);
+}
+
+/** `{ __typename }`: castad's fixed cost per request against a bare yoga. */
+export async function runTypename(castad: Server, yoga: Server, token: string): Promise<string> {
+  const targets: Target[] = [
+    { server: castad, request: gqlRequest("/graphql", "{ __typename }", token), rows: () => 1 },
+    { server: yoga, request: gqlRequest("/graphql", "{ __typename }"), rows: () => 1 },
+  ];
+  for (const t of targets) await fetchOnce(t);
+  for (const t of targets) await load(t, 1);
+  const runs: Run[][] = [[], []];
+  for (let round = 0; round < knobs.rounds; round++) {
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) runs[i]!.push(await load(targets[i]!, Math.min(3, knobs.seconds)));
+  }
+  const [c, y] = runs.map((rs) => ({ cpu: median(rs.map((r) => r.cpu)), rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) })) as [
+    { cpu: number; rps: number; p50: number; p99: number },
+    { cpu: number; rps: number; p50: number; p99: number },
+  ];
+  return table(
+    ["query", "server", "req/s", "p50", "p99", "CPU/req", "req/s vs bare yoga"],
+    [
+      ["{ __typename } (authenticated)", "castad", c.rps.toFixed(0), ms(c.p50), ms(c.p99), ms(c.cpu), ratio(c.rps, y.rps)],
+      ["", "bare yoga", y.rps.toFixed(0), ms(y.p50), ms(y.p99), ms(y.cpu), ""],
+    ],
+  );
+}
+
+/** SQL statements each server sends for one request of each list (measured in the process). */
+export async function runStatementCounts(cases: ListCase[], expected: Record<string, number>): Promise<string> {
+  const rows: (string | number)[][] = [];
+  for (const c of cases) {
+    const counts: number[] = [];
+    for (const t of [c.castad, c.peer, c.floor]) {
+      await fetchOnce(t); // warm: PostGraphile prepares statements, Prisma caches plans
+      await t.server.sql(true);
+      await fetchOnce(t);
+      counts.push((await t.server.sql()).statements);
+    }
+    const want = expected[c.name] ?? 1;
+    rows.push([c.name, want, counts[0]!, counts[0]! <= want ? "yes" : "NO", counts[1]!, counts[2]!]);
+  }
+  return table(["query", "castad expected", "castad measured", "met", "PostGraphile", "floor"], rows);
+}

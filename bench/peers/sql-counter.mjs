@@ -1,0 +1,31 @@
+// Preloaded into every benchmarked server process (`node --import ./bench/peers/sql-counter.mjs`):
+// counts the SQL statements sent through `pg` (which Prisma's pg adapter, PostGraphile and the
+// raw floor all use) and answers the bench over the IPC channel, so no extra port is needed.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(join(process.cwd(), "package.json"));
+const pg = require("pg");
+let statements = 0;
+let last = [];
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(config, ...rest) {
+  statements++;
+  const text = typeof config === "string" ? config : config?.text;
+  if (text && last.length < 50) last.push(text.slice(0, 200));
+  return query.call(this, config, ...rest);
+};
+
+if (process.send) {
+  process.on("message", (m) => {
+    if (m === "sql:reset") {
+      statements = 0;
+      last = [];
+      process.send({ type: "sql", statements: 0, last: [] });
+    } else if (m === "sql:get") {
+      process.send({ type: "sql", statements, last });
+    }
+  });
+  // The IPC channel must not keep a process alive that would otherwise exit.
+  process.channel?.unref();
+}

@@ -1,0 +1,234 @@
+// The image's steps without Docker: build, `npm pack` (package.json "files" is what the
+// Dockerfile ships), `npm ci --omit=dev` into a temporary folder, then the API
+// and a worker started from dist/ with NODE_ENV=production run an ad against the provider
+// sandbox (started here from the repo) and the run's Azurite. Nothing from devDependencies
+// (tsx, the Prisma CLI, azurite, ffmpeg, the sandbox) exists in that folder.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { startSandbox, type Sandbox } from "../../sandbox/server.js";
+import { azuriteConnectionString } from "../../src/config.js";
+import { freePort, postGraphql, type GqlResponse } from "../helpers/app.js";
+import { pipelineEnv } from "../helpers/pipeline.js";
+import { ensureStopped, spawnProcess, type WorkerProcess } from "../helpers/pipeline-tools.js";
+import { subscribeWs, wsClient } from "../helpers/subscriptions.js";
+
+const execFileP = promisify(execFile);
+/** execFile whose error shows what the command printed (tsc reports on stdout). */
+async function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  try {
+    return await execFileP(cmd, args, opts);
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+}
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface ProdInstall {
+  dir: string;
+  remove(): Promise<void>;
+}
+
+/** Builds, packs and installs the production package; returns the installed folder. */
+export async function installProduction(): Promise<ProdInstall> {
+  const tmp = await mkdtemp(join(tmpdir(), "castad-prod-"));
+  // A clean environment: `npm test` passes npm_config_* variables that must not leak into npm ci.
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
+  await run(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, env });
+  const { stdout } = await run("npm", ["pack", "--pack-destination", tmp, "--silent"], { cwd: ROOT, env });
+  await run("tar", ["-xzf", join(tmp, stdout.trim().split("\n").pop()!), "-C", tmp]);
+  const dir = join(tmp, "package");
+  await cp(join(ROOT, "package-lock.json"), join(dir, "package-lock.json"));
+  await run("npm", ["ci", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, env });
+  return { dir, remove: () => rm(tmp, { recursive: true, force: true }) };
+}
+
+let install: ProdInstall;
+let sandbox: Sandbox;
+let api: WorkerProcess | undefined;
+let worker: WorkerProcess | undefined;
+let apiUrl = "";
+let workerUrl = "";
+const dbName = `${new URL(inject("databaseUrl")).pathname.slice(1)}_prod_${randomBytes(3).toString("hex")}`;
+
+const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResponse<T>> =>
+  postGraphql<T>(apiUrl, JSON.stringify({ query, variables }), {
+    "content-type": "application/json",
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
+
+beforeAll(async () => {
+  install = await installProduction();
+  sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0 });
+  const port = await freePort();
+  const workerPort = await freePort();
+  const databaseUrl = new URL(inject("databaseUrl"));
+  databaseUrl.pathname = `/${dbName}`;
+  const tag = randomBytes(3).toString("hex");
+  const env = {
+    ...pipelineEnv(sandbox, port),
+    NODE_ENV: "production",
+    JWT_SECRET: randomBytes(24).toString("hex"),
+    WEBHOOK_SECRET: randomBytes(16).toString("hex"),
+    LOG_LEVEL: "info",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: inject("redisUrl"),
+    REDIS_PREFIX: `${inject("redisPrefix")}_prod${tag}`,
+    AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString("127.0.0.1", inject("azuritePort")),
+    AZURE_STORAGE_CONTAINER: `p${tag}`,
+  };
+  const dist = (role: string) => ({ cwd: install.dir, args: ["--enable-source-maps", "dist/src/main.js", `--role=${role}`] });
+  // The API creates the database and applies the migrations shipped in the package.
+  api = await spawnProcess("api", dist("api"), env, { readyTimeoutMs: 60_000 });
+  worker = await spawnProcess("worker", dist("worker"), { ...env, DB_MIGRATE_ON_START: "false", WORKER_HTTP_PORT: String(workerPort) }, { readyTimeoutMs: 60_000 });
+  apiUrl = `http://127.0.0.1:${port}`;
+  workerUrl = `http://127.0.0.1:${workerPort}`;
+}, 300_000);
+
+afterAll(async () => {
+  await ensureStopped(worker);
+  await ensureStopped(api);
+  await sandbox?.close();
+  await install?.remove();
+  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => admin.end());
+});
+
+/** One scrape of /metrics as sample lines "name{labels} value". */
+async function scrape(base: string): Promise<string[]> {
+  const res = await fetch(`${base}/metrics`);
+  expect(res.status).toBe(200);
+  return (await res.text()).split("\n").filter((l) => l && !l.startsWith("#"));
+}
+
+/** Sum of the samples of `name` whose labels include every `labels` pair. */
+function value(samples: string[], name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of samples) {
+    const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = m[3] ?? "";
+    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) total += Number(m[4]);
+  }
+  return total;
+}
+
+const has = (samples: string[], name: string) => samples.some((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+
+let metricsBefore: { api: string[]; worker: string[] } | undefined;
+let during: { api: string[]; worker: string[] } | undefined;
+
+describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => {
+  it("contains no dev tooling", async () => {
+    const modules = await readdir(join(install.dir, "node_modules"));
+    // (The Prisma CLI and TypeScript are there: npm installs them as optional peers of
+    // @prisma/client and the CLI, and
+    // --omit=optional would also drop sharp's platform binary. Nothing at run time loads it.)
+    for (const dev of ["tsx", "azurite", "vitest", "vite", "@ffmpeg-installer"]) expect(modules).not.toContain(dev);
+    expect(existsSync(join(install.dir, "dist", "sandbox"))).toBe(false);
+    expect(existsSync(join(install.dir, "dist", "src", "generated", "prisma", "client.js"))).toBe(true);
+    expect(api!.lines.join("\n")).toContain("applied migration");
+    // The web app ships built and is served at /.
+    const page = await fetch(`${apiUrl}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
+  });
+
+  it("runs an ad to COMPLETED through the API and a worker started from dist/", async () => {
+    const email = `prod-${randomBytes(4).toString("hex")}@example.com`;
+    const signUp = await gql<{ signUp: { token: string } }>(
+      `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`,
+      { i: { email, password: "correct horse battery", name: "Prod" } },
+    );
+    const token = signUp.data!.signUp.token;
+    const created = await gql<{ createProject: { id: string } }>(
+      `mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }`,
+      { i: { storeName: "Cafe Prod", address: "1 Main St", language: "EN" } },
+      token,
+    );
+    const projectId = created.data!.createProject.id;
+    const png = await (await fetch(`${sandbox.url}/media/samples/photo-1.png?w=640&h=360`)).arrayBuffer();
+    const form = new FormData();
+    form.append("operations", JSON.stringify({ query: `mutation($p: ID!, $f: [File!]!) { uploadProjectImages(projectId: $p, files: $f) { id } }`, variables: { p: projectId, f: [null] } }));
+    form.append("map", JSON.stringify({ 0: ["variables.f.0"] }));
+    form.append("0", new Blob([png], { type: "image/png" }), "photo.png");
+    const up = await fetch(`${apiUrl}/graphql`, { method: "POST", body: form, headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" } });
+    expect(((await up.json()) as { errors?: unknown }).errors).toBeUndefined();
+
+    const before = { api: await scrape(apiUrl), worker: await scrape(workerUrl) };
+    const client = wsClient(apiUrl, token);
+    const sub = subscribeWs(client, projectId, 0);
+    try {
+      const ad = await gql<{ generateAd: { video: { id: string } } }>(`mutation GenerateAd($p: ID!) { generateAd(projectId: $p) { video { id } } }`, { p: projectId }, token);
+      expect(ad.errors).toBeUndefined();
+      const final = await sub.until((e) => e.kind === "VIDEO" && ["COMPLETED", "FAILED", "CANCELLED"].includes(e.status));
+      expect(final.status, JSON.stringify(sub.events.filter((e) => e.status === "FAILED"))).toBe("COMPLETED");
+      during = { api: await scrape(apiUrl), worker: await scrape(workerUrl) };
+      metricsBefore = before;
+    } finally {
+      sub.dispose();
+      await client.dispose();
+    }
+    const q = await gql<{ project: { videos: { edges: { node: { videoUrl: string } }[] } } }>(
+      `query($p: ID!) { project(id: $p) { videos(first: 1) { edges { node { videoUrl } } } } }`,
+      { p: projectId },
+      token,
+    );
+    expect(q.errors, JSON.stringify(q.errors)).toBeUndefined();
+    const video = Buffer.from(await (await fetch(q.data!.project.videos.edges[0]!.node.videoUrl)).arrayBuffer());
+    expect(video.subarray(4, 8).toString()).toBe("ftyp");
+  });
+
+  it("serves /metrics on the API and the worker, and the families move as the ad runs", async () => {
+    expect(during, "the ad test ran first").toBeDefined();
+    const { api: a0, worker: w0 } = metricsBefore!;
+    const { api: a1, worker: w1 } = during!;
+    // API: operations by name, HTTP, open subscriptions, event bus lag, queue depth (BullMQ's export).
+    expect(value(a1, "graphql_envelop_request_duration_count", { operationName: "GenerateAd" })).toBe(1);
+    expect(value(a1, "graphql_yoga_http_duration_count")).toBeGreaterThan(value(a0, "graphql_yoga_http_duration_count"));
+    expect(value(a1, "castad_subscriptions_open")).toBe(1);
+    expect(value(a1, "castad_event_bus_lag_seconds_count")).toBeGreaterThan(value(a0, "castad_event_bus_lag_seconds_count"));
+    for (const queue of ["lyric", "song", "video"]) expect(a1.some((l) => l.startsWith(`bullmq_job_count{queue="${queue}", state="waiting"`))).toBe(true);
+    // (the lyric job has surely completed: the song started after it)
+    expect(value(a1, "bullmq_job_completed_total", { queue: "lyric" })).toBeGreaterThan(value(a0, "bullmq_job_completed_total", { queue: "lyric" }));
+    // Worker: steps, end-to-end durations and outcomes, provider calls, limiter and template cache.
+    for (const kind of ["LYRIC", "SONG", "VIDEO"]) {
+      expect(value(w1, "castad_generations_finished_total", { kind, status: "COMPLETED" })).toBe(1);
+      expect(value(w1, "castad_generation_duration_seconds_count", { kind, status: "COMPLETED" })).toBe(1);
+      expect(value(w1, "castad_step_duration_seconds_count", { kind })).toBeGreaterThan(value(w0, "castad_step_duration_seconds_count", { kind }));
+    }
+    for (const provider of ["openai", "suno", "creatomate"]) {
+      expect(value(w1, "castad_provider_requests_total", { provider, outcome: "2xx" })).toBeGreaterThan(0);
+      expect(value(w1, "castad_provider_request_duration_seconds_count", { provider })).toBeGreaterThan(0);
+    }
+    expect(value(w1, "castad_template_cache_requests_total")).toBeGreaterThan(value(w0, "castad_template_cache_requests_total"));
+    expect(has(w1, "castad_rate_limiter_waits_total")).toBe(true);
+    expect(has(w1, "process_cpu_seconds_total")).toBe(true);
+    const ready = await fetch(`${workerUrl}/ready`);
+    expect(ready.status).toBe(200);
+
+    // Every series the shipped Grafana dashboard queries exists on the API or a worker.
+    const dashboard = await readFile(join(ROOT, "deploy", "grafana-dashboard.json"), "utf8");
+    const names = new Set(dashboard.match(/\b(?:castad|bullmq|graphql)_[a-z_]+\b/g));
+    expect(names.size).toBeGreaterThan(10);
+    // (declared families: a labelled counter has no sample until it first counts)
+    const declared = `${await (await fetch(`${apiUrl}/metrics`)).text()}\n${await (await fetch(`${workerUrl}/metrics`)).text()}`;
+    for (const name of names) {
+      // a histogram's _bucket/_count/_sum series belong to its family (bullmq_job_count is a gauge)
+      const family = name.replace(/_(bucket|count|sum)$/, "");
+      const found = declared.includes(`# TYPE ${name} `) || declared.includes(`# TYPE ${family} histogram`);
+      expect(found, `${name} is on no /metrics`).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+// Logs and responses an operator can live with: one request id (and W3C trace id) per request
+// in the API's log lines and in the log lines of the jobs it started (real API and worker
+// processes); yoga's log adapter writes fields, never "[object Object]"; compressed responses;
+// ports that follow PORT.
+import { randomBytes } from "node:crypto";
+import { request } from "node:http";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { yogaLogger } from "../../src/http/yoga.js";
+import { freePort, startTestApi, type TestApi } from "../helpers/app.js";
+import { startStack, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
+import { ensureStopped, spawnCastad, spawnWorker, waitFor, type WorkerProcess } from "../helpers/pipeline-tools.js";
+
+const json = (lines: string[]) =>
+  lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+
+describe("correlation", () => {
+  let stack: Stack;
+  let api: WorkerProcess | undefined;
+  let worker: WorkerProcess | undefined;
+  beforeAll(async () => {
+    stack = await startStack({ role: "api" });
+  });
+  afterAll(async () => {
+    await ensureStopped(worker);
+    await ensureStopped(api);
+    await stack?.close();
+  });
+
+  it("carries x-request-id and the traceparent's trace id into every log line of the request and of the jobs it started", async () => {
+    const port = await freePort();
+    api = await spawnCastad(stack, "api", { PORT: String(port), LOG_LEVEL: "debug" });
+    worker = await spawnWorker(stack);
+    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
+    const watch = await watchEvents(stack, rowId);
+    const requestId = `req-${randomBytes(4).toString("hex")}`;
+    const traceId = randomBytes(16).toString("hex");
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${user.token}`, "x-request-id": requestId, traceparent: `00-${traceId}-${"a".repeat(16)}-01` },
+      body: JSON.stringify({ query: `mutation($p: ID!) { generateLyric(projectId: $p) { id } }`, variables: { p: projectId } }),
+    });
+    expect(res.headers.get("x-request-id")).toBe(requestId);
+    expect(res.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    const lyricId = Buffer.from(((await res.json()) as { data: { generateLyric: { id: string } } }).data.generateLyric.id, "base64").toString().split(":")[1];
+    await watch.until((e) => e.generationId === lyricId && e.status === "COMPLETED");
+    await watch.stop();
+
+    const apiLine = json(api.lines).find((l) => l["msg"] === "request" && l["requestId"] === requestId);
+    expect(apiLine, api.lines.join("\n")).toMatchObject({ traceId, path: "/graphql", status: 200 });
+    // The worker logs the end right after it committed it (and after subscribers heard of it).
+    await waitFor("the worker's end-of-generation line", () => json(worker!.lines).some((l) => l["generationId"] === lyricId && l["msg"] === "generation finished"));
+    const jobLines = json(worker.lines).filter((l) => l["generationId"] === lyricId);
+    expect(jobLines.map((l) => l["msg"])).toEqual(expect.arrayContaining(["generation started", "generation finished"]));
+    for (const line of jobLines) expect(line).toMatchObject({ requestId, traceId });
+    const finished = jobLines.find((l) => l["msg"] === "generation finished")!;
+    expect(finished).toMatchObject({ kind: "LYRIC", status: "COMPLETED", level: 30 });
+    expect(typeof finished["durationMs"]).toBe("number");
+  });
+});
+
+describe("yoga's log adapter", () => {
+  it("writes strings as the message and objects as fields", () => {
+    const out: string[] = [];
+    const log = pino({ level: "debug" }, new Writable({ write: (chunk: Buffer, _e, cb) => (out.push(chunk.toString()), cb()) }));
+    const adapter = yogaLogger(log);
+    adapter.error("request failed", { operationName: "X" }, new Error("boom"));
+    adapter.warn({ detail: 1 });
+    const [first, second] = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({ msg: "request failed", operationName: "X", err: { message: "boom" } });
+    expect(second).toMatchObject({ detail: 1 });
+    expect(out.join("")).not.toContain("[object Object]");
+  });
+});
+
+describe("compression", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api?.close());
+
+  const raw = (path: string, headers: Record<string, string>) =>
+    new Promise<{ headers: Record<string, unknown>; bytes: number }>((resolve, reject) => {
+      request(`${api.url}${path}`, { headers }, (res) => {
+        let bytes = 0;
+        res.on("data", (c: Buffer) => (bytes += c.length));
+        res.on("end", () => resolve({ headers: res.headers, bytes }));
+      })
+        .on("error", reject)
+        .end();
+    });
+
+  it("gzips the GraphiQL page and JSON results for clients that accept it", async () => {
+    const plain = await raw("/graphql", { accept: "text/html" });
+    const gzip = await raw("/graphql", { accept: "text/html", "accept-encoding": "gzip" });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(gzip.headers["content-encoding"]).toBe("gzip");
+    expect(gzip.bytes * 3).toBeLessThan(plain.bytes);
+    const res = await fetch(`${api.url}/graphql?query=${encodeURIComponent("{ __typename }")}`, { headers: { "accept-encoding": "gzip" } });
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(await res.json()).toEqual({ data: { __typename: "Query" } });
+  });
+});
+
+describe("ports", () => {
+  it("follow PORT unless set, so a second instance needs one setting", () => {
+    const c = loadConfig({ PORT: "5000" });
+    expect([c.SANDBOX_PORT, c.AZURITE_PORT, c.WORKER_HTTP_PORT]).toEqual([5010, 11000, 5001]);
+    expect(c.sandboxUrl).toBe("http://127.0.0.1:5010");
+    const d = loadConfig({});
+    expect([d.SANDBOX_PORT, d.AZURITE_PORT, d.WORKER_HTTP_PORT]).toEqual([4010, 10000, 4001]);
+    expect(loadConfig({ PORT: "5000", SANDBOX_PORT: "6000" }).SANDBOX_PORT).toBe(6000);
+  });
+});

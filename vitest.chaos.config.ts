@@ -1,0 +1,16 @@
+// The reliability suite (tests/chaos): SIGKILLed workers, private Redis and PostgreSQL servers
+// stopped mid-pipeline, denial-of-service queries, odd photos. Same setup as the main suite;
+// one file at a time, since each starts servers and processes of its own.
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config.js";
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ["tests/chaos/**/*.test.ts"],
+    exclude: ["**/node_modules/**"],
+    maxWorkers: 1,
+    testTimeout: 180_000,
+  },
+});
