@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, download, isFinal, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { expectError } from "../helpers/gql.js";
-import { listBlobs, rowIdOf } from "../helpers/pipeline-tools.js";
+import { listBlobs, rowIdOf, spawnWorker } from "../helpers/pipeline-tools.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -94,8 +94,8 @@ describe("one stage at a time", () => {
 
     // Blobs live under keys derived from the generation ids.
     const blobs = await listBlobs(stack, `projects/${rowId}/`);
-    expect(blobs).toContain(`projects/${rowId}/songs/${rowIdOf(songId)}/audio`);
-    expect(blobs).toContain(`projects/${rowId}/videos/${rowIdOf(videoId)}/video`);
+    expect(blobs).toContain(`projects/${rowId}/songs/${rowIdOf(songId)}/take-1.wav`);
+    expect(blobs).toContain(`projects/${rowId}/videos/${rowIdOf(videoId)}/video.mp4`);
 
     // Every change was an event, stored in order and published.
     const stored = await stack.api.app.services.prisma.generationEvent.findMany({ where: { projectId: rowId }, orderBy: { sequence: "asc" } });
@@ -136,25 +136,31 @@ describe("preconditions", () => {
 
 describe("one active run per stage", () => {
   it("a second generateLyric while one is queued is ALREADY_PROCESSING", async () => {
-    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
-    const watch = await watchEvents(stack, rowId);
-    // Paused so the first run is certainly still QUEUED when the second call arrives.
-    const worker = stack.api.app.workers!.workers.LYRIC;
-    await worker.pause(true);
-    let first;
+    // An API without workers, so the first run is certainly still QUEUED when the second call
+    // arrives (pausing an in-process worker is not enough: a fetch already under way still takes
+    // the job). A worker process started afterwards runs it to the end.
+    const apiOnly = await startStack({ role: "api" });
     try {
-      first = await stack.api.gql<{ generateLyric: { id: string } }>(LYRIC, { p: projectId }, user.token);
+      const { user, projectId, rowId } = await projectWithPhotos(apiOnly, { photos: 0 });
+      const first = await apiOnly.api.gql<{ generateLyric: { id: string } }>(LYRIC, { p: projectId }, user.token);
       expect(first.errors).toBeUndefined();
-      expectError(await stack.api.gql(LYRIC, { p: projectId }, user.token), "ALREADY_PROCESSING");
+      expectError(await apiOnly.api.gql(LYRIC, { p: projectId }, user.token), "ALREADY_PROCESSING");
+
+      const watch = await watchEvents(apiOnly, rowId);
+      const worker = await spawnWorker(apiOnly);
+      try {
+        const done = await watch.until((e) => e.generationId === rowIdOf(first.data!.generateLyric.id) && isFinal(e));
+        expect(done.status).toBe("COMPLETED");
+      } finally {
+        await watch.stop();
+        await worker.stop();
+      }
+      // Once it finished, a new run may start.
+      const again = await apiOnly.api.gql<{ generateLyric: { id: string } }>(LYRIC, { p: projectId }, user.token);
+      expect(again.errors).toBeUndefined();
     } finally {
-      worker.resume();
+      await apiOnly.close();
     }
-    const done = await watch.until((e) => e.generationId === rowIdOf(first.data!.generateLyric.id) && isFinal(e));
-    await watch.stop();
-    expect(done.status).toBe("COMPLETED");
-    // Once it finished, a new run may start.
-    const again = await stack.api.gql<{ generateLyric: { id: string } }>(LYRIC, { p: projectId }, user.token);
-    expect(again.errors).toBeUndefined();
   });
 
   it("20 concurrent generateLyric calls start exactly one row and one job", async () => {
