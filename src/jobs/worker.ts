@@ -15,6 +15,7 @@ import { recordFinished, runStep, type Step, type WorkerDeps } from "./runner.js
 import { reconcile } from "./reconcile.js";
 import { sweepOrphanImages } from "../storage/orphans.js";
 import { STEPS } from "./steps/index.js";
+import { closeWorkers } from "./close-workers.js";
 
 export interface RunningWorkers {
   workers: Record<Kind, Worker<GenerationJobData>>;
@@ -118,21 +119,11 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
       clearInterval(timer);
       clearInterval(orphanTimer);
       alertChecks.stop();
-      const all = Object.values(workers);
-      const closing = Promise.all(all.map((w) => w.close()));
-      let timer2: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        closing.then(() => false),
-        deadline === Infinity ? new Promise<boolean>(() => {}) : new Promise<boolean>((r) => (timer2 = setTimeout(() => r(true), Math.max(0, deadline - Date.now())))),
-      ]);
-      clearTimeout(timer2);
-      if (timedOut) {
-        log.warn("shutdown timeout: releasing the steps still running to another worker (their locks expire)");
-        await Promise.all(all.map((w) => w.close(true)));
-      }
+      const graceful = await closeWorkers(Object.values(workers), deadline);
+      if (!graceful) log.warn("shutdown timeout: releasing the steps still running to another worker (their locks expire)");
       // A sweep still running would otherwise meet a closed database pool.
       await sweeping;
-      await providers.close();
+      await providers.close(!graceful);
       connection.disconnect();
     },
   };

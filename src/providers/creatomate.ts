@@ -378,6 +378,6 @@ export function createCreatomateClient(
     buildModifications,
     planModifications,
     renderError,
-    close: () => http.close(),
+    close: (force?: boolean) => http.close(force),
   };
 }

@@ -352,11 +352,12 @@ export class JsonHttpClient {
     return { outcome: { kind: "status", status: effective }, error };
   }
 
-  /** Closes the agent (and its keep-alive sockets). Call once at shutdown. */
-  async close(): Promise<void> {
+  /** Closes the agent (and its keep-alive sockets). Call once at shutdown. Waits for requests
+   *  in flight unless `force`, which aborts them (a shutdown past its deadline). */
+  async close(force = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.ownsDispatcher) await (force ? this.dispatcher.destroy() : this.dispatcher.close());
   }
 }
 

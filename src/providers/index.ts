@@ -46,9 +46,10 @@ export function createProviders(config: Config, redis: Redis, opts: CreateProvid
     copyUrlToBlob(o: Omit<CopyUrlToBlobOptions, "dispatcher" | "timeoutMs"> & { timeoutMs?: number }) {
       return copyUrlToBlob({ ...o, timeoutMs: o.timeoutMs ?? config.DOWNLOAD_TIMEOUT_MS, dispatcher: downloads });
     },
-    /** Closes every agent. Does not close `redis` (the caller owns it). Idempotent. */
-    close(): Promise<void> {
-      closed ??= Promise.allSettled([lyrics.close(), suno.close(), creatomate.close(), downloads.close()]).then(() => undefined);
+    /** Closes every agent, aborting requests in flight when `force`. Does not close `redis` (the
+     *  caller owns it). Idempotent. */
+    close(force = false): Promise<void> {
+      closed ??= Promise.allSettled([lyrics.close(force), suno.close(force), creatomate.close(force), force ? downloads.destroy() : downloads.close()]).then(() => undefined);
       return closed;
     },
   };

@@ -306,8 +306,8 @@ export function createLyricsClient(
       const { title, lyrics } = validateLyrics(message.parsed, req.language);
       return { title, lyrics, model: completion.model || model };
     },
-    async close() {
-      if (ownsAgent) await dispatcher.close();
+    async close(force = false) {
+      if (ownsAgent) await (force ? dispatcher.destroy() : dispatcher.close());
     },
   };
 }

@@ -448,6 +448,6 @@ export function createSunoClient(
         throw mapSunoError(err);
       }
     },
-    close: () => http.close(),
+    close: (force?: boolean) => http.close(force),
   };
 }

@@ -10,7 +10,7 @@ import { createUrqlClient } from "../../examples/clients/urql.js";
 import { createSequenceTracker } from "../../examples/clients/resume.js";
 import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
 import { finishSuno, waitFor } from "../helpers/pipeline-tools.js";
-import { startCutProxy } from "../helpers/cut-proxy.js";
+import { proxyFor } from "../helpers/tcp-proxy.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe.each([
   ["Apollo Client + graphql-sse", "apollo", "sse"],
 ] as const)("%s", (_name, lib, transport) => {
   it("follows a run through a dropped connection: every event once, in order, none missed", async () => {
-    const proxy = await startCutProxy(stack.api.url);
+    const proxy = await proxyFor(stack.api.url, 80);
     // Suno holds the song until advanced, so the drop happens mid-run.
     const { user, projectId, rowId } = await projectWithPhotos(stack, { storeName: "Resume Bistro [sandbox:suno:hold]", photos: 1 });
     const client = clientFor(lib, proxy.url, user.token, transport);
@@ -99,7 +99,7 @@ describe.each([
 });
 
 it("control: without lastSequences the same reconnect replays from the original `after` (events seen twice)", async () => {
-  const proxy = await startCutProxy(stack.api.url);
+  const proxy = await proxyFor(stack.api.url, 80);
   const { user, projectId, rowId } = await projectWithPhotos(stack, { storeName: "Control Bistro [sandbox:suno:hold]", photos: 1 });
   const client = clientFor("urql", proxy.url, user.token, "ws");
   const received: number[] = [];

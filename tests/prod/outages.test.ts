@@ -1,56 +1,26 @@
 // A Redis and a PostgreSQL outage each log one line naming what is down and where, and one line
 // when it is back, however many connections retry meanwhile. The outages are made with TCP
 // proxies in front of the shared servers (which are never stopped).
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { startApp, type RunningApp } from "../../src/app.js";
-import { freePort, testEnv } from "../helpers/app.js";
+import { testEnv } from "../helpers/app.js";
+import { proxyFor } from "../helpers/tcp-proxy.js";
 import { waitFor } from "../helpers/pipeline-tools.js";
-
-/** A TCP proxy that can be cut (listener closed, every connection destroyed) and restored. */
-async function tcpProxy(target: { host: string; port: number }) {
-  const port = await freePort();
-  const sockets = new Set<Socket>();
-  let server: Server | null = null;
-  const start = () =>
-    new Promise<void>((resolve) => {
-      if (server) return resolve();
-      server = createServer((client) => {
-        const upstream = connect(target.port, target.host);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on("close", () => sockets.delete(s));
-          s.on("error", () => s.destroy());
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      if (!server) return resolve();
-      server.close(() => resolve());
-      server = null;
-    });
-  await start();
-  return { port, start, stop };
-}
 
 describe("outage logging", () => {
   let app: RunningApp;
   const lines: Record<string, unknown>[] = [];
-  let redisProxy: Awaited<ReturnType<typeof tcpProxy>>;
-  let pgProxy: Awaited<ReturnType<typeof tcpProxy>>;
+  let redisProxy: Awaited<ReturnType<typeof proxyFor>>;
+  let pgProxy: Awaited<ReturnType<typeof proxyFor>>;
 
   beforeAll(async () => {
     const redisUrl = new URL(inject("redisUrl"));
     const dbUrl = new URL(inject("databaseUrl"));
-    redisProxy = await tcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
-    pgProxy = await tcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+    redisProxy = await proxyFor(redisUrl.toString(), 6379);
+    pgProxy = await proxyFor(dbUrl.toString(), 5432);
     redisUrl.port = String(redisProxy.port);
     dbUrl.port = String(pgProxy.port);
     const config = loadConfig(testEnv({ REDIS_URL: redisUrl.toString(), DATABASE_URL: dbUrl.toString(), OUTAGE_PROBE_MS: "200" }));
@@ -93,5 +63,34 @@ describe("outage logging", () => {
     expect(msgs().filter((m) => m.includes("is back"))).toHaveLength(2);
     expect(printed).not.toHaveBeenCalled();
     printed.mockRestore();
+  });
+});
+
+describe("closing right after a Redis outage", () => {
+  it("finishes although the workers' connections are still between reconnect attempts", async () => {
+    // BullMQ's graceful close waits forever on a connection that is between reconnect attempts
+    // (taskforcesh/bullmq#4656); after an outage every connection is, for up to one backoff
+    // step, even once Redis answers again. jobs/close-workers.ts waits for them to be ready.
+    const redisProxy = await proxyFor(inject("redisUrl"), 6379);
+    const redisUrl = new URL(inject("redisUrl"));
+    redisUrl.port = String(redisProxy.port);
+    const config = loadConfig(testEnv({ REDIS_URL: redisUrl.toString() }));
+    const app = await startApp({ config, log: pino({ level: "silent" }), role: "worker", workerPort: 0 });
+    try {
+      const blocking = await app.workers!.workers.LYRIC.backend.blockingConnection!.client;
+      await redisProxy.stop();
+      await waitFor("the worker's blocking connection to wait for its next attempt", () => blocking.status === "reconnecting");
+      await redisProxy.start();
+      expect(blocking.status).toBe("reconnecting");
+      let bound: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        app.close().then(() => "closed"),
+        new Promise((resolve) => (bound = setTimeout(() => resolve("still closing after 20 s"), 20_000))),
+      ]);
+      clearTimeout(bound);
+      expect(outcome).toBe("closed");
+    } finally {
+      await redisProxy.close();
+    }
   });
 });

@@ -101,8 +101,10 @@ describe("API drain", () => {
 
 describe("worker drain past the deadline", () => {
   beforeAll(async () => {
-    // Every provider request takes 3 s: longer than the worker's shutdown budget below.
-    stack = await startStack({ role: "api", sandbox: { latencyMs: 3000 }, env: { WORKER_LOCK_MS: "2000" } });
+    // Every provider request takes 7 s: longer than the worker's shutdown budget below (300 ms)
+    // and than its hard exit after budget + 5 s, so exiting 0 proves the step was let go rather
+    // than waited for.
+    stack = await startStack({ role: "api", sandbox: { latencyMs: 7000 }, env: { WORKER_LOCK_MS: "2000", PROVIDER_TIMEOUT_MS: "20000" } });
   });
   afterAll(() => stack?.close());
 
