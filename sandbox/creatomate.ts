@@ -228,6 +228,12 @@ export class CreatomateService {
         markers,
       }),
     );
+    if (markers.acceptHang) {
+      // The renders exist (and will call the webhook when done); the answer naming them never comes.
+      ctx.hanging.add(r.res);
+      r.res.on("close", () => ctx.hanging.delete(r.res));
+      return;
+    }
     sendJson(r.res, 202, v2 ? views[0] : views);
   }
 

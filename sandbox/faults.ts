@@ -14,9 +14,10 @@
  *                               ones pass. Counter key = provider + endpoint + marker + sha1(content).
  *   [sandbox:hang]            → the request is never answered (socket held open until the client gives
  *                               up or the sandbox closes)
- *   [sandbox:accept-hang]     → Suno generate: the task is accepted (and runs, with callbacks) but
- *                               the answer carrying its id never comes (a client killed or timed
- *                               out in this window does not know the task it paid for)
+ *   [sandbox:accept-hang]     → Suno generate / Creatomate render: the task is accepted (and runs,
+ *                               with callbacks/webhooks) but the answer carrying its id never comes
+ *                               (a client killed or timed out in this window does not know the
+ *                               task it paid for)
  *   [sandbox:malformed]       → 200 with a truncated, invalid JSON body
  *   [sandbox:status=X]        → the task is accepted and later ends in status X.
  *                               Suno: CREATE_TASK_FAILED | SENSITIVE_WORD_ERROR (fail after PENDING),
