@@ -2,20 +2,27 @@
 // - JSON (and every other non-multipart) body: at most JSON_MAX_BODY_BYTES;
 // - multipart: only with a valid bearer token (checked from the headers, before a byte of the
 //   body is read), at most the upload limits allow, at most UPLOAD_MAX_CONCURRENT_PER_USER large
-//   ones (over 1 MB, or of unknown length) at a time per user and API process, only for the
-//   upload mutation, and only with a preflight
+//   ones (over 1 MB, or of unknown length) at a time per user across every API process (a
+//   Redis semaphore, redis-semaphore, whose leases expire if a process dies mid-upload), only
+//   for the upload mutation, and only with a preflight
 //   header (graphql-require-preflight, the CSRF convention: a browser cannot send it
 //   cross-site without a CORS preflight).
 // yoga's own maxRequestBodySize is one number for every request, so the per-type limit is
 // written here (the same content-length check plus a counting stream as yoga's own plugin).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Semaphore } from "redis-semaphore";
 import { Kind, GraphQLError, getOperationAST, type ValidationRule } from "graphql";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { ErrorCode } from "../errors.js";
 import { bearerToken, verifyToken } from "../auth/tokens.js";
+import { redisKey, type Redis } from "../redis.js";
+import { isInfrastructureError, RETRY_AFTER_SECONDS } from "../unavailable.js";
 
 type Limits = Pick<Config, "JSON_MAX_BODY_BYTES" | "UPLOAD_MAX_FILES" | "UPLOAD_MAX_FILE_BYTES" | "UPLOAD_MAX_CONCURRENT_PER_USER">;
+
+/** An upload's slot lives this long unless renewed; the holder renews it every 80 % of that. */
+const UPLOAD_LEASE_MS = 60_000;
 
 export const UPLOAD_FIELD = "uploadProjectImages";
 
@@ -83,8 +90,7 @@ export interface UploadGate {
   admit(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
-export function createUploadGate(config: Limits & Parameters<typeof verifyToken>[0]): UploadGate {
-  const active = new Map<string, number>();
+export function createUploadGate(config: Limits & Parameters<typeof verifyToken>[0] & Pick<Config, "REDIS_PREFIX">, redis: Redis): UploadGate {
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
     res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
@@ -114,19 +120,33 @@ export function createUploadGate(config: Limits & Parameters<typeof verifyToken>
       const length = Number(req.headers["content-length"] ?? 0);
       // Small uploads are cheap to hold; large or unannounced (chunked) ones are bounded.
       if (req.headers["content-length"] !== undefined && length <= LARGE_UPLOAD_BYTES) return true;
-      const user = check.userId;
-      const running = active.get(user) ?? 0;
-      if (running >= Math.max(1, config.UPLOAD_MAX_CONCURRENT_PER_USER)) {
-        return refuse(req, res, 429, ErrorCode.RATE_LIMITED, `at most ${config.UPLOAD_MAX_CONCURRENT_PER_USER} large uploads at a time; try again when one has finished`, {
-          "retry-after": "5",
+      const max = Math.max(1, config.UPLOAD_MAX_CONCURRENT_PER_USER);
+      const slot = new Semaphore(redis, redisKey(config, "uploads", check.userId), max, {
+        lockTimeout: UPLOAD_LEASE_MS,
+        acquireAttemptsLimit: 1,
+        // A lease that could not be renewed (Redis unreachable for a while) is let go quietly:
+        // the upload itself goes on; the limit is a guard, not a lock anything relies on.
+        onLockLost: () => {},
+      });
+      let admitted: boolean;
+      try {
+        admitted = await slot.tryAcquire();
+      } catch (err) {
+        if (!isInfrastructureError(err)) throw err;
+        return refuse(req, res, 503, ErrorCode.SERVICE_UNAVAILABLE, "the service is unavailable right now; try again in a few seconds", {
+          "retry-after": String(RETRY_AFTER_SECONDS),
         });
       }
-      active.set(user, running + 1);
-      res.once("close", () => {
-        const n = (active.get(user) ?? 1) - 1;
-        if (n > 0) active.set(user, n);
-        else active.delete(user);
-      });
+      if (!admitted) {
+        return refuse(req, res, 429, ErrorCode.RATE_LIMITED, `at most ${max} large uploads at a time; try again when one has finished`, { "retry-after": "5" });
+      }
+      const release = () => void slot.release().catch(() => slot.stopRefresh());
+      // The client may have gone while we asked Redis: then 'close' has already fired.
+      if (res.closed || req.socket.destroyed) {
+        release();
+        return false;
+      }
+      res.once("close", release);
       return true;
     },
   };

@@ -15,6 +15,7 @@ import { correlationFrom, traceparentOf, withCorrelation } from "../correlation.
 import { adminDashboard, ADMIN_PATH } from "./admin.js";
 import { loadTrustedDocuments, trustedQuery } from "./trusted-documents.js";
 import { createUploadGate } from "./bodies.js";
+import { ErrorCode } from "../errors.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -81,7 +82,7 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
   const trusted = services.config.TRUSTED_DOCUMENTS_FILE ? loadTrustedDocuments(services.config.TRUSTED_DOCUMENTS_FILE) : null;
   const yoga = createYogaServer(services, trusted);
   const admin = adminDashboard(services);
-  const uploads = createUploadGate(services.config);
+  const uploads = createUploadGate(services.config, services.redis);
   const routes = opts.routes ?? {};
   const drain = opts.drain ?? { draining: false };
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
@@ -122,7 +123,14 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
         setTimeout(() => req.destroy(), 10_000).unref();
       });
       // Multipart bodies are admitted (token, concurrency) before anything reads them.
-      void uploads.admit(req, res).then((admitted) => (admitted ? yoga.handle(req, res) : undefined));
+      uploads.admit(req, res).then(
+        (admitted) => (admitted ? yoga.handle(req, res) : undefined),
+        (err: unknown) => {
+          services.log.error({ err }, "upload admission failed");
+          if (!res.headersSent) json(res, 500, { errors: [{ message: "internal error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+          req.resume();
+        },
+      );
       return;
     }
     if (path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`)) {

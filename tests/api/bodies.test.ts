@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postGraphql, signUp, startTestApi, type TestApi } from "../helpers/app.js";
 import { checked, createProject, expectError, PREFLIGHT, UPLOAD_MUTATION } from "../helpers/gql.js";
 import { JPEG } from "../helpers/images.js";
+import { redisKey } from "../../src/redis.js";
+import { waitFor } from "../helpers/pipeline-tools.js";
 
 let api: TestApi;
 let token: string;
@@ -26,8 +28,8 @@ const head = (projectId: string) =>
 
 /** A multipart upload whose body we feed by hand (chunked unless a length is declared): it
  *  stays open until `finish()`, so an answer that arrives before it shows the body was not read. */
-function openUpload(projectId: string, auth: string | undefined, declaredLength?: number) {
-  const req = request(`${api.url}/graphql`, {
+function openUpload(projectId: string, auth: string | undefined, declaredLength?: number, base = api.url) {
+  const req = request(`${base}/graphql`, {
     method: "POST",
     headers: {
       "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
@@ -53,6 +55,13 @@ function openUpload(projectId: string, auth: string | undefined, declaredLength?
     },
     abort: () => req.destroy(),
   };
+}
+
+/** How many upload slots `token`'s user holds (redis-semaphore keeps the holders in a sorted
+ *  set under "semaphore:<our key>"). */
+async function holders(on: TestApi, token: string): Promise<number> {
+  const userId = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).sub as string;
+  return on.app.services.redis.zcard(`semaphore:${redisKey(on.config, "uploads", userId)}`);
 }
 
 const codes = async (res: { body: Promise<string> }) =>
@@ -111,17 +120,12 @@ describe("request bodies", () => {
     const projectId = await createProject(api, token);
     const first = openUpload(projectId, token);
     const second = openUpload(projectId, token);
-    // Both are in flight once the server has answered nothing yet but seen them: a third one is
-    // refused at once. (The first two may still be on their way: try until one is refused.)
-    let third: Awaited<ReturnType<typeof openUpload>["response"]> | undefined;
-    for (let i = 0; i < 50 && third?.status !== 429; i++) {
-      const attempt = openUpload(projectId, token);
-      third = await Promise.race([attempt.response, new Promise<undefined>((r) => setTimeout(r, 50))]);
-      attempt.abort();
-    }
-    expect(third?.status).toBe(429);
-    expect(await codes(third!)).toEqual(["RATE_LIMITED"]);
-    expect(third!.headers["retry-after"]).toBe("5");
+    await waitFor("two uploads holding slots", async () => (await holders(api, token)) === 2);
+    const third = openUpload(projectId, token);
+    const refused = await third.response;
+    expect(refused.status).toBe(429);
+    expect(await codes(refused)).toEqual(["RATE_LIMITED"]);
+    expect(refused.headers["retry-after"]).toBe("5");
     // Someone else uploads meanwhile.
     const other = await signUp(api, "other");
     const otherProject = await createProject(api, other.token);
@@ -132,5 +136,50 @@ describe("request bodies", () => {
     second.finish();
     const answers = await Promise.all([first.response, second.response]);
     expect(answers.map((a) => a.status), await Promise.all(answers.map((a) => a.body)).then(String)).toEqual([200, 200]);
+    await waitFor("every slot released", async () => (await holders(api, token)) === 0);
+  });
+
+  it("an upload whose client leaves gives its slot back", async () => {
+    const projectId = await createProject(api, token);
+    const gone = openUpload(projectId, token);
+    await waitFor("the upload holding a slot", async () => (await holders(api, token)) === 1);
+    gone.abort();
+    await waitFor("its slot released", async () => (await holders(api, token)) === 0);
+  });
+
+  it("the limit holds across API instances: a user's uploads in flight on one count on the other", async () => {
+    const c = api.config;
+    const other = checked(
+      await startTestApi({
+        env: {
+          UPLOAD_MAX_CONCURRENT_PER_USER: "2",
+          REDIS_PREFIX: c.REDIS_PREFIX,
+          JWT_SECRET: c.JWT_SECRET!,
+          WEBHOOK_SECRET: c.WEBHOOK_SECRET!,
+          AZURE_STORAGE_CONTAINER: c.AZURE_STORAGE_CONTAINER,
+        },
+      }),
+    );
+    try {
+      const user = await signUp(api, "two-apis");
+      const projectId = await createProject(api, user.token);
+      const first = openUpload(projectId, user.token);
+      const second = openUpload(projectId, user.token);
+      await waitFor("two uploads holding slots on API A", async () => (await holders(api, user.token)) === 2);
+      const third = openUpload(projectId, user.token, undefined, other.url);
+      const refused = await third.response;
+      expect(refused.status).toBe(429);
+      expect(await codes(refused)).toEqual(["RATE_LIMITED"]);
+      first.finish();
+      expect((await first.response).status).toBe(200);
+      await waitFor("the first upload's slot to be released", async () => (await holders(api, user.token)) === 1);
+      const fourth = openUpload(projectId, user.token, undefined, other.url);
+      fourth.finish();
+      second.finish();
+      expect([(await fourth.response).status, (await second.response).status]).toEqual([200, 200]);
+      await waitFor("every slot released", async () => (await holders(api, user.token)) === 0);
+    } finally {
+      await other.close();
+    }
   });
 });
