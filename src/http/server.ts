@@ -11,7 +11,7 @@ import { createYogaServer, type Yoga } from "./yoga.js";
 import { AUTH_MESSAGE, AUTH_REASON, createContext } from "./context.js";
 import { defaultWebRoot, staticHandler } from "./static.js";
 import { serveProbe, type Drain } from "./probes.js";
-import { correlationFrom, traceparentOf, withCorrelation } from "../correlation.js";
+import { correlationFrom, traceparentOf, withCorrelation, type Correlation } from "../correlation.js";
 import { adminDashboard, ADMIN_PATH } from "./admin.js";
 import { loadTrustedDocuments, trustedQuery } from "./trusted-documents.js";
 import { createUploadGate } from "./bodies.js";
@@ -177,8 +177,18 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
         }
         return true;
       },
-      execute: (args) => (args.rootValue as { execute: typeof execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof subscribe }).subscribe(args),
+      // Each operation on a socket is a request of its own: its id (from the message's
+      // extensions.requestId / extensions.traceparent, or made) is in every log line it causes
+      // and in the jobs it starts, as for HTTP.
+      execute: (args) => {
+        const root = args.rootValue as WsRoot;
+        return withCorrelation(root.correlation, () => root.execute(args));
+      },
+      subscribe: async (args) => {
+        const root = args.rootValue as WsRoot;
+        const result = await withCorrelation(root.correlation, () => root.subscribe(args));
+        return Symbol.asyncIterator in result ? correlated(result, root.correlation) : result;
+      },
       onSubscribe: async (ctx, _id, params) => {
         // The yoga plugins for trusted documents and introspection see HTTP requests only;
         // graphql-ws messages get the same rules here.
@@ -192,13 +202,16 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
           connectionAuthorization: authorizationParam(ctx.connectionParams),
           connectionLastSequences: ctx.connectionParams?.lastSequences,
         });
+        const correlation = correlationFrom(stringOf(params.extensions?.["requestId"]), stringOf(params.extensions?.["traceparent"]));
+        withCorrelation(correlation, () => services.log.debug({ operationName: params.operationName, transport: "ws" }, "operation"));
+        const rootValue: WsRoot = { execute, subscribe, correlation };
         const args = {
           schema,
           operationName: params.operationName,
           document: parse(query),
           variableValues: params.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue,
         };
         const errors = validate(args.schema, args.document);
         if (!services.config.introspection) errors.push(...validate(args.schema, args.document, [NoSchemaIntrospectionCustomRule]));
@@ -244,6 +257,28 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface WsRoot {
+  execute: typeof execute;
+  subscribe: typeof subscribe;
+  correlation: Correlation;
+}
+
+const stringOf = (v: unknown) => (typeof v === "string" ? v : null);
+
+/** The same results, each pulled inside `correlation` (graphql-ws iterates them from its own
+ *  message handler, outside the operation's AsyncLocalStorage context). */
+function correlated<T>(source: AsyncIterable<T>, correlation: Correlation): AsyncIterableIterator<T> {
+  const it = source[Symbol.asyncIterator]();
+  return {
+    next: () => withCorrelation(correlation, () => it.next()),
+    return: (value?: unknown) => withCorrelation(correlation, () => it.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined as T })),
+    throw: (err?: unknown) => withCorrelation(correlation, () => it.throw?.(err) ?? Promise.reject(err)),
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

@@ -12,6 +12,7 @@ import { yogaLogger } from "../../src/http/yoga.js";
 import { freePort, startTestApi, type TestApi } from "../helpers/app.js";
 import { startStack, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { ensureStopped, spawnCastad, spawnWorker, waitFor, type WorkerProcess } from "../helpers/pipeline-tools.js";
+import { wsClient } from "../helpers/subscriptions.js";
 
 const json = (lines: string[]) =>
   lines.flatMap((l) => {
@@ -26,8 +27,12 @@ describe("correlation", () => {
   let stack: Stack;
   let api: WorkerProcess | undefined;
   let worker: WorkerProcess | undefined;
+  let port: number;
   beforeAll(async () => {
     stack = await startStack({ role: "api" });
+    port = await freePort();
+    api = await spawnCastad(stack, "api", { PORT: String(port), LOG_LEVEL: "debug" });
+    worker = await spawnWorker(stack);
   });
   afterAll(async () => {
     await ensureStopped(worker);
@@ -35,10 +40,17 @@ describe("correlation", () => {
     await stack?.close();
   });
 
+  /** Waits for the worker's end of `lyricId` and checks every job line carries the ids. */
+  async function expectJobLines(lyricId: string, ids: { requestId: string; traceId: string }) {
+    // The worker logs the end right after it committed it (and after subscribers heard of it).
+    await waitFor("the worker's end-of-generation line", () => json(worker!.lines).some((l) => l["generationId"] === lyricId && l["msg"] === "generation finished"));
+    const jobLines = json(worker!.lines).filter((l) => l["generationId"] === lyricId);
+    expect(jobLines.map((l) => l["msg"])).toEqual(expect.arrayContaining(["generation started", "generation finished"]));
+    for (const line of jobLines) expect(line).toMatchObject(ids);
+    return jobLines;
+  }
+
   it("carries x-request-id and the traceparent's trace id into every log line of the request and of the jobs it started", async () => {
-    const port = await freePort();
-    api = await spawnCastad(stack, "api", { PORT: String(port), LOG_LEVEL: "debug" });
-    worker = await spawnWorker(stack);
     const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
     const watch = await watchEvents(stack, rowId);
     const requestId = `req-${randomBytes(4).toString("hex")}`;
@@ -50,20 +62,52 @@ describe("correlation", () => {
     });
     expect(res.headers.get("x-request-id")).toBe(requestId);
     expect(res.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    const lyricId = Buffer.from(((await res.json()) as { data: { generateLyric: { id: string } } }).data.generateLyric.id, "base64").toString().split(":")[1];
+    const lyricId = Buffer.from(((await res.json()) as { data: { generateLyric: { id: string } } }).data.generateLyric.id, "base64").toString().split(":")[1]!;
     await watch.until((e) => e.generationId === lyricId && e.status === "COMPLETED");
     await watch.stop();
 
-    const apiLine = json(api.lines).find((l) => l["msg"] === "request" && l["requestId"] === requestId);
-    expect(apiLine, api.lines.join("\n")).toMatchObject({ traceId, path: "/graphql", status: 200 });
-    // The worker logs the end right after it committed it (and after subscribers heard of it).
-    await waitFor("the worker's end-of-generation line", () => json(worker!.lines).some((l) => l["generationId"] === lyricId && l["msg"] === "generation finished"));
-    const jobLines = json(worker.lines).filter((l) => l["generationId"] === lyricId);
-    expect(jobLines.map((l) => l["msg"])).toEqual(expect.arrayContaining(["generation started", "generation finished"]));
-    for (const line of jobLines) expect(line).toMatchObject({ requestId, traceId });
+    const apiLine = json(api!.lines).find((l) => l["msg"] === "request" && l["requestId"] === requestId);
+    expect(apiLine, api!.lines.join("\n")).toMatchObject({ traceId, path: "/graphql", status: 200 });
+    const jobLines = await expectJobLines(lyricId, { requestId, traceId });
     const finished = jobLines.find((l) => l["msg"] === "generation finished")!;
     expect(finished).toMatchObject({ kind: "LYRIC", status: "COMPLETED", level: 30 });
     expect(typeof finished["durationMs"]).toBe("number");
+  });
+
+  it("gives each graphql-ws operation its own request id (from extensions.requestId / traceparent, or made), down to its jobs", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
+    const watch = await watchEvents(stack, rowId);
+    const client = wsClient(`http://127.0.0.1:${port}`, user.token);
+    try {
+      const requestId = `ws-${randomBytes(4).toString("hex")}`;
+      const traceId = randomBytes(16).toString("hex");
+      const result = await new Promise<{ data?: { generateLyric: { id: string } } | null; errors?: unknown }>((resolve, reject) => {
+        client.subscribe<{ generateLyric: { id: string } }>(
+          {
+            query: `mutation($p: ID!) { generateLyric(projectId: $p) { id } }`,
+            variables: { p: projectId },
+            extensions: { requestId, traceparent: `00-${traceId}-${"b".repeat(16)}-01` },
+          },
+          { next: resolve, error: reject, complete: () => {} },
+        );
+      });
+      expect(result.errors).toBeUndefined();
+      const lyricId = Buffer.from(result.data!.generateLyric.id, "base64").toString().split(":")[1]!;
+      await watch.until((e) => e.generationId === lyricId && e.status === "COMPLETED");
+      await watch.stop();
+      expect(json(api!.lines).find((l) => l["msg"] === "operation" && l["requestId"] === requestId), api!.lines.join("\n")).toMatchObject({ traceId, transport: "ws" });
+      await expectJobLines(lyricId, { requestId, traceId });
+
+      // Without ids the operation gets fresh ones, distinct from the one before.
+      const before = json(api!.lines).filter((l) => l["msg"] === "operation").length;
+      await new Promise((resolve, reject) =>
+        client.subscribe({ query: `{ viewer { id } }` }, { next: resolve, error: reject, complete: () => {} }),
+      );
+      const made = json(api!.lines).filter((l) => l["msg"] === "operation")[before];
+      expect(made?.["requestId"]).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await client.dispose();
+    }
   });
 });
 
