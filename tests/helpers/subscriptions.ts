@@ -84,10 +84,15 @@ export function subscribeWs(client: Client, projectId: string, after?: number): 
 }
 
 /** Subscribes over SSE (graphql-yoga's "distinct connections" mode) with fetch. */
-export function subscribeSse(apiUrl: string, token: string, projectId: string, after?: number): Collector & { dispose(): void } {
+export function subscribeSse(
+  apiUrl: string,
+  token: string,
+  projectId: string,
+  after?: number,
+): Collector & { dispose(): void; /** "ended" when the server ended the stream, else the error. */ ended: Promise<unknown> } {
   const c = collector();
   const abort = new AbortController();
-  void (async () => {
+  const ended = (async () => {
     try {
       const res = await fetch(`${apiUrl}/graphql`, {
         method: "POST",
@@ -99,7 +104,7 @@ export function subscribeSse(apiUrl: string, token: string, projectId: string, a
       let buffer = "";
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) return "ended";
         buffer += value;
         let idx: number;
         while ((idx = buffer.indexOf("\n\n")) >= 0) {
@@ -118,9 +123,10 @@ export function subscribeSse(apiUrl: string, token: string, projectId: string, a
       }
     } catch (err) {
       if (!abort.signal.aborted) c.fail(err);
+      return err;
     }
   })();
-  return { ...c, events: c.events, dispose: () => abort.abort() };
+  return { ...c, events: c.events, ended, dispose: () => abort.abort() };
 }
 
 /** Asserts a run of events has consecutive sequences with no gaps or duplicates. */

@@ -1,6 +1,6 @@
 // SIGTERM drains a real process (`src/main.ts` children; the test's own API runs in-process):
-// an API with an upload half sent, a new request arriving after the signal and a WebSocket
-// subscription open; a worker whose running step cannot finish within SHUTDOWN_TIMEOUT_MS.
+// an API with an upload half sent, a new request arriving after the signal and a WebSocket and
+// an SSE subscription open; a worker whose running step cannot finish within SHUTDOWN_TIMEOUT_MS.
 import { request } from "node:http";
 import { connect } from "node:net";
 import { createClient } from "graphql-ws";
@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/app.js";
 import { startStack, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { ensureStopped, spawnCastad, spawnWorker, waitFor, type WorkerProcess } from "../helpers/pipeline-tools.js";
-import { subscribeWs } from "../helpers/subscriptions.js";
+import { subscribeSse, subscribeWs } from "../helpers/subscriptions.js";
 
 let stack: Stack;
 const children: WorkerProcess[] = [];
@@ -34,7 +34,7 @@ describe("API drain", () => {
   });
   afterAll(() => stack?.close());
 
-  it("SIGTERM: /ready 503 at once, new requests still served, an upload in flight completes, subscriptions closed with 1012, exit 0", async () => {
+  it("SIGTERM: /ready 503 at once, new requests still served, an upload in flight completes, WebSocket subscriptions closed with 1012 and SSE streams ended, exit 0", async () => {
     const port = await freePort();
     const api = await spawnCastad(stack, "api", { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SHUTDOWN_READY_DELAY_MS: "2000", SHUTDOWN_TIMEOUT_MS: "20000" });
     children.push(api);
@@ -45,7 +45,9 @@ describe("API drain", () => {
     // A subscription over WebSocket to the child.
     const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${user.token}` }, retryAttempts: 0 });
     const sub = subscribeWs(client, projectId);
-    await waitFor("the subscription to be open", async () => (await (await fetch(`${url}/metrics`)).text()).includes("castad_subscriptions_open 1"));
+    // And one over SSE.
+    const sse = subscribeSse(url, user.token, projectId);
+    await waitFor("both subscriptions to be open", async () => (await (await fetch(`${url}/metrics`)).text()).includes("castad_subscriptions_open 2"));
 
     // An upload whose body is half sent.
     const png = Buffer.from(await (await fetch(`${stack.sandbox.url}/media/samples/photo-1.png?w=240&h=200`)).arrayBuffer());
@@ -77,6 +79,9 @@ describe("API drain", () => {
     // The subscription is closed with a code graphql-ws clients reconnect after.
     const closed = (await sub.failed) as { code?: number };
     expect(closed.code).toBe(1012);
+    // The SSE stream is ended by the server (a clean end the client reconnects after), not cut.
+    expect(await sse.ended).toBe("ended");
+    expect(sse.errors).toEqual([]);
     // A request arriving now (a load balancer has not noticed yet) is still served.
     const late = await fetch(`${url}/graphql`, {
       method: "POST",
