@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ["tests/chaos/**/*.test.ts"],
+    // One project: the main config's second project (the pipeline suite again) is not for this run.
+    projects: undefined,
     exclude: ["**/node_modules/**"],
     maxWorkers: 1,
     testTimeout: 180_000,

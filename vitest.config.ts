@@ -8,13 +8,31 @@ export default defineConfig({
   },
   test: {
     globalSetup: ["tests/setup/global-setup.ts"],
-    include: ["tests/**/*.test.ts"],
-    // The reliability suite (kills, outages, attacks) runs on its own: npm run test:chaos.
-    exclude: ["tests/chaos/**", "**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
     // Two cores: more parallel files only fight over them (and over ffmpeg in the sandbox).
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "castad",
+          include: ["tests/**/*.test.ts"],
+          // The reliability suite (kills, outages, attacks) runs on its own: npm run test:chaos.
+          exclude: ["tests/chaos/**", "**/node_modules/**"],
+        },
+      },
+      {
+        // The pipeline suite again with Suno's errors sent as HTTP statuses instead of its
+        // documented HTTP 200 + code (tests/helpers/pipeline.ts): the client must read both.
+        extends: true,
+        test: {
+          name: "pipeline, Suno errors as HTTP statuses",
+          include: ["tests/pipeline/**/*.test.ts"],
+          env: { CASTAD_TEST_SUNO_ERROR_HTTP: "mirror" },
+        },
+      },
+    ],
   },
 });

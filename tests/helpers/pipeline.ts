@@ -42,6 +42,11 @@ export function pipelineEnv(sandbox: Sandbox, port: number, extra: Record<string
  * whose job it cannot see in its own queues; stacks of parallel test files have separate Redis
  * prefixes, so on a shared database one stack could adopt (and break) another's parked jobs.
  */
+/** Suno documents its errors as HTTP 200 with the code in the body (the sandbox's default);
+ *  some hosts answer with the code as the HTTP status. vitest.config.ts runs the pipeline suite
+ *  a second time in that form (project "pipeline, Suno errors as HTTP statuses"). */
+const SUNO_ERROR_HTTP = process.env["CASTAD_TEST_SUNO_ERROR_HTTP"] === "mirror" ? "mirror" : "200";
+
 export async function startStack(
   opts: { sandbox?: SandboxOptions; env?: Record<string, string>; role?: Role } = {},
 ): Promise<Stack> {
@@ -55,7 +60,7 @@ export async function startStack(
   try {
     // Songs of 20-30 s keep the suite quick (copying both takes of a 4-minute song costs
     // seconds); tests/pipeline/jingle.test.ts runs with Suno-length songs.
-    sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, sunoTrackSeconds: [20, 30], ...opts.sandbox });
+    sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, sunoTrackSeconds: [20, 30], sunoErrorHttpStatus: SUNO_ERROR_HTTP, ...opts.sandbox });
     const port = await freePort();
     const env = pipelineEnv(sandbox, port, { ...opts.env, DATABASE_URL: url.toString() });
     api = await startTestApi({ env, role: opts.role ?? "all", port });

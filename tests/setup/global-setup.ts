@@ -20,28 +20,27 @@ declare module "vitest" {
   }
 }
 
-let azurite: AzuriteHandle | undefined;
-let dbName = "";
-let prefix = "";
-
+// Runs once per vitest project (vitest.config.ts has two); each gets its own, and returns its
+// own teardown, so the two never share state.
 export async function setup(project: TestProject) {
   const run = randomBytes(4).toString("hex");
-  dbName = `castad_test_${run}`;
-  prefix = `castad_test_${run}`;
+  const dbName = `castad_test_${run}`;
+  const prefix = `castad_test_${run}`;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${dbName}`;
   await ensureDatabase(url.toString());
   await migrate(url.toString(), defaultMigrationsDir());
-  azurite = await startAzurite({ host: "127.0.0.1", port: 0 });
+  const azurite: AzuriteHandle = await startAzurite({ host: "127.0.0.1", port: 0 });
   project.provide("databaseUrl", url.toString());
   project.provide("adminDatabaseUrl", ADMIN_URL);
   project.provide("redisUrl", REDIS_URL);
   project.provide("redisPrefix", prefix);
   project.provide("azuritePort", azurite.port);
+  return () => teardown(azurite, dbName, prefix);
 }
 
-export async function teardown() {
-  await azurite?.stop();
+async function teardown(azurite: AzuriteHandle, dbName: string, prefix: string) {
+  await azurite.stop();
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
