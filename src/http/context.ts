@@ -4,6 +4,7 @@ import type { Services } from "../services.js";
 import { unauthenticated } from "../errors.js";
 import { bearerToken, verifyToken } from "../auth/tokens.js";
 import { isSessionRevoked } from "../auth/sessions.js";
+import { createLoaders, type Loaders } from "../loaders/index.js";
 
 export interface Viewer {
   id: string;
@@ -17,6 +18,8 @@ export type AuthFailure = "expired" | "invalid" | "revoked";
 
 export interface Context {
   services: Services;
+  /** Batches lookups that plugin-prisma's relations do not cover (src/loaders). */
+  loaders: Loaders;
   viewer: Viewer | null;
   /** Why a presented token was not accepted; lets errors say "expired" instead of "sign in". */
   authFailure: AuthFailure | null;
@@ -66,7 +69,7 @@ export async function createContext(services: Services, authorization: unknown, 
 }
 
 async function contextFor(services: Services, authorization: unknown, clientIp: string): Promise<Context> {
-  const base = { services, clientIp };
+  const base = { services, clientIp, loaders: createLoaders(services.prisma) };
   const token = bearerToken(authorization);
   if (authorization !== undefined && authorization !== null && authorization !== "" && !token) {
     return { ...base, viewer: null, authFailure: "invalid" };

@@ -7,8 +7,9 @@ import { transition } from "../generations/history.js";
 
 type Ctx = Pick<SignedInContext, "services" | "viewer">;
 
-export function songTakes(ctx: Pick<SignedInContext, "services">, songId: string) {
-  return ctx.services.prisma.songTake.findMany({ where: { songId }, orderBy: { index: "asc" } });
+/** The song's takes in order; batched with the other songs of the same request. */
+export function songTakes(ctx: Pick<SignedInContext, "loaders">, songId: string) {
+  return ctx.loaders.songTakes.load(songId);
 }
 
 /** Makes take `index` the song's audio. A video rendered afterwards (generateVideo with this

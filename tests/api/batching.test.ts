@@ -1,6 +1,7 @@
 // Song.project, Song.lyric (and Lyric.project), Video.project and Video.song (and its project) are
 // plugin-prisma relations that Prisma joins into the list's query: one SQL statement per root
-// list, whatever its length and however deep the relations go.
+// list, whatever its length and however deep the relations go. Song.takes comes from a
+// DataLoader (src/loaders): one more statement for the whole list.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp, startTestApi, type TestApi } from "../helpers/app.js";
@@ -113,5 +114,28 @@ describe("lists in one statement", () => {
     expect(small.videos.statements.length, small.videos.statements.join("\n")).toBe(1);
     // ... and it still filters by owner (the other user's chain is never in the answer, above).
     expect(large.songs.statements[0]).toMatch(/"owner_id" = \$/);
+  });
+
+  it("the takes of a list of songs are one more statement, for 5 and for 100 songs", async () => {
+    const user = await signUp(api, "takes");
+    const prisma = api.app.services.prisma;
+    const projectId = randomUUID();
+    await prisma.project.create({ data: { id: projectId, ownerId: rowId(user.id), storeName: "Takes" } });
+    const chains = await addChains([projectId], 100, 0);
+    await prisma.songTake.createMany({
+      data: chains.flatMap((c) =>
+        [0, 1].map((index) => ({ songId: c.songId, index, providerTrackId: `t-${c.songId}-${index}`, blobKey: `k/${c.songId}/${index}`, contentType: "audio/mpeg", size: 1n })),
+      ),
+    });
+    const TAKES = `query($first: Int!) { songs(first: $first) { edges { node { id takes { index } } } } }`;
+    type Takes = { songs: { edges: { node: { id: string; takes: { index: number }[] } }[] } };
+    const small = await counted<Takes>(TAKES, { first: 5 }, user.token);
+    const large = await counted<Takes>(TAKES, { first: 100 }, user.token);
+    for (const run of [small, large]) {
+      for (const e of run.data.songs.edges) expect(e.node.takes.map((t) => t.index)).toEqual([0, 1]);
+    }
+    expect(large.data.songs.edges).toHaveLength(100);
+    expect(small.statements.length, small.statements.join("\n")).toBe(2);
+    expect(large.statements.length, large.statements.join("\n")).toBe(2);
   });
 });

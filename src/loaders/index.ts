@@ -1,0 +1,30 @@
+// Per-request DataLoaders for what plugin-prisma's relations do not cover: a list of N songs
+// asks for its takes in one statement instead of N.
+// Batching only, no cache: a subscription's context lives as long as the subscription, and a
+// cached answer would go stale between its events.
+import DataLoader from "dataloader";
+import type { PrismaClient } from "../db/client.js";
+import type { SongTake } from "../generated/prisma/client.js";
+
+/** One loader per key, answering the rows that belong to it (in `order`). */
+function groupedBy<T, K extends keyof T & string>(key: K, load: (keys: string[]) => Promise<T[]>) {
+  return new DataLoader<string, T[]>(
+    async (keys) => {
+      const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
+      for (const row of await load([...keys])) groups.get(String(row[key]))?.push(row);
+      return keys.map((k) => groups.get(k) ?? []);
+    },
+    { cache: false },
+  );
+}
+
+export function createLoaders(prisma: PrismaClient) {
+  return {
+    /** A song's takes, by song id, in take order. */
+    songTakes: groupedBy<SongTake, "songId">("songId", (songIds) =>
+      prisma.songTake.findMany({ where: { songId: { in: songIds } }, orderBy: [{ songId: "asc" }, { index: "asc" }] }),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
