@@ -36,17 +36,17 @@ export function pipelineEnv(sandbox: Sandbox, port: number, extra: Record<string
   };
 }
 
+/** Suno documents its errors as HTTP 200 with the code in the body (the sandbox's default);
+ *  some hosts answer with the code as the HTTP status. vitest.config.ts runs the pipeline suite
+ *  a second time in that form (project "pipeline, Suno errors as HTTP statuses"). */
+const SUNO_ERROR_HTTP = process.env["CASTAD_TEST_SUNO_ERROR_HTTP"] === "mirror" ? "mirror" : "200";
+
 /**
  * Sandbox + app on a database of its own (created and migrated here, dropped on close).
  * Every stack's workers run the reconciler, which re-enqueues *any* active row of its database
  * whose job it cannot see in its own queues; stacks of parallel test files have separate Redis
  * prefixes, so on a shared database one stack could adopt (and break) another's parked jobs.
  */
-/** Suno documents its errors as HTTP 200 with the code in the body (the sandbox's default);
- *  some hosts answer with the code as the HTTP status. vitest.config.ts runs the pipeline suite
- *  a second time in that form (project "pipeline, Suno errors as HTTP statuses"). */
-const SUNO_ERROR_HTTP = process.env["CASTAD_TEST_SUNO_ERROR_HTTP"] === "mirror" ? "mirror" : "200";
-
 export async function startStack(
   opts: { sandbox?: SandboxOptions; env?: Record<string, string>; role?: Role } = {},
 ): Promise<Stack> {
