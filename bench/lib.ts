@@ -21,9 +21,9 @@ export const knobs = {
   /** Status writes per subscriber count (fewer for the big fan-outs, which cost the most). */
   events: (subscribers: number) => num("BENCH_EVENTS", 0, 0) || (QUICK ? 10 : subscribers >= 10_000 ? 10 : subscribers >= 1000 ? 20 : 40),
   // BENCH_LISTS=songs,videos,projects picks list queries (bench/lists.ts).
-  /** Parts to run, comma-separated: lists,typename,sql,live,start (default all). */
-  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,live,start").split(",")),
-  /** Write a CPU profile of castad's API process into this directory. */
+  /** Parts to run, comma-separated: lists,typename,sql,live,start,worker (default all). */
+  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,live,start,worker").split(",")),
+  /** Write CPU profiles of castad's API process (and of the worker of the worker part) into this directory. */
   cpuProfDir: process.env.BENCH_CPU_PROF,
 };
 

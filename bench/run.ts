@@ -8,6 +8,7 @@
 //   sql       SQL statements per list request, expected vs measured (counted in each process)
 //   live      status write -> subscriber at 1 / 1,000 / 10,000 subscribers vs a raw-ws floor
 //   start     cold start to /ready (or "ready") and idle RSS per role, vs a bare yoga
+//   worker    CPU time and SQL statements per ad in the worker (and API) vs a raw BullMQ chain
 //   copy      (not by default) streamed copy of a provider file into blob storage
 //
 // Knobs: BENCH_QUICK=1 (about a minute), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS,
@@ -29,6 +30,7 @@ import { seed, DATASET } from "./seed.js";
 import { listCases, runLists, runStatementCounts, runTypename } from "./lists.js";
 import { runLive } from "./live.js";
 import { runCopy } from "./copy.js";
+import { runWorkerCpu } from "./worker.js";
 
 const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const HARD_LIMIT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 900) * 1000;
@@ -161,6 +163,9 @@ async function main() {
       cleanups.push(() => prisma.$disconnect(), () => events.close());
       const live = await runLive({ prisma, events, api, floor: rawWs, token, ownerId, redisUrl: config.REDIS_URL, channelPrefix, statements: () => statements });
       section("status write -> subscriber (one API process; write = transition(): update + event + publish)", live.text);
+    }
+    if (knobs.parts.has("worker")) {
+      section("worker CPU per ad (API and worker processes, sandbox as fast as it goes)", await runWorkerCpu({ env, databaseUrl: dbUrl.toString(), redisPrefix, servers }));
     }
     if (knobs.parts.has("copy")) section("streamed copy into blob storage (this process)", await runCopy(config, `bench${run}`));
 

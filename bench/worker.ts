@@ -1,0 +1,129 @@
+// Worker CPU per ad: a castad API and worker (separate processes, as deployed) run N ads end to
+// end against the provider sandbox made as fast as it goes (short songs, 2-second renders), and
+// each process's CPU time and SQL statements are divided by N. The worker's share includes
+// copying the sandbox's (small) media into blob storage and its idle work meanwhile (stalled
+// checks, health probes). The floor is a raw BullMQ three-stage chain in a process of its own.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import pg from "pg";
+import { startSandbox } from "../sandbox/server.js";
+import { castadCommand, knobs, ms, port, ratio, ROOT, startServer, table, type Server } from "./lib.js";
+
+const run = promisify(execFile);
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  if (!body.data || body.errors) throw new Error(`bench: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function uploadPhoto(url: string, token: string, projectId: string, png: ArrayBuffer) {
+  const form = new FormData();
+  form.set("operations", JSON.stringify({ query: `mutation($p: ID!, $f: [File!]!) { uploadProjectImages(projectId: $p, files: $f) { id } }`, variables: { p: projectId, f: [null] } }));
+  form.set("map", JSON.stringify({ 0: ["variables.f.0"] }));
+  form.append("0", new Blob([png], { type: "image/png" }), "photo.png");
+  const res = await fetch(`${url}/graphql`, { method: "POST", body: form, headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" } });
+  if (!res.ok) throw new Error(`bench: upload answered ${res.status}: ${await res.text()}`);
+}
+
+export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: string; redisPrefix: string; servers: Server[] }): Promise<string> {
+  const ads = knobs.quick ? 5 : 20;
+  const sandbox = await startSandbox({
+    port: 0,
+    speed: 1000,
+    sunoTrackSeconds: [3, 4],
+    renderMaxSeconds: 2,
+    sunoGenerateLimitPer10s: 0,
+    sunoRecordInfoLimitPerSec: 0,
+    creatomateGetLimitPerSec: 0,
+    creatomateAccountLimitPer10s: 0,
+  });
+  const db = new pg.Client({ connectionString: opts.databaseUrl });
+  await db.connect();
+  try {
+    const apiPort = await port();
+    const sandboxUrl = new URL(sandbox.url);
+    const env: NodeJS.ProcessEnv = {
+      ...opts.env,
+      SANDBOX_HOST: sandboxUrl.hostname,
+      SANDBOX_PORT: sandboxUrl.port,
+      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+      RECONCILE_INTERVAL_MS: "3600000",
+      AD_QUOTA_PER_30_DAYS: "1000000",
+      MAX_ACTIVE_GENERATIONS_PER_USER: "1000000",
+      WORKER_HTTP_PORT: "0",
+      LOG_LEVEL: "warn",
+    };
+    const api = await startServer({ name: "castad api (ads)", args: castadCommand("api").args, env, port: apiPort });
+    opts.servers.push(api);
+    const worker = await startServer({
+      name: "castad worker (ads)",
+      args: castadCommand("worker").args,
+      env: { ...env, LOG_LEVEL: "info" },
+      ...(knobs.cpuProfDir ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${knobs.cpuProfDir}`] } : {}),
+    });
+    opts.servers.push(worker);
+
+    const signUp = await gql<{ signUp: { token: string } }>(api.url, `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {
+      i: { email: `bench-${Date.now()}@example.com`, password: "correct horse battery", name: "bench" },
+    });
+    const token = signUp.signUp.token;
+    const png = await (await fetch(`${sandbox.url}/media/samples/photo-1.png?w=640&h=360`)).arrayBuffer();
+    const projects: string[] = [];
+    for (let i = 0; i < ads + 1; i++) {
+      const p = await gql<{ createProject: { id: string } }>(api.url, `mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }`, {
+        i: { storeName: `Bench Cafe ${i}`, address: "1 Main St", description: "Coffee", language: "EN" },
+      }, token);
+      await uploadPhoto(api.url, token, p.createProject.id, png);
+      projects.push(p.createProject.id);
+    }
+    const startAd = async (projectId: string) => {
+      const r = await gql<{ generateAd: { video: { id: string } } }>(api.url, `mutation($p: ID!) { generateAd(projectId: $p) { video { id } } }`, { p: projectId }, token);
+      return Buffer.from(r.generateAd.video.id, "base64").toString().split(":")[1]!;
+    };
+    const finished = async (ids: string[]) => {
+      for (;;) {
+        const { rows } = await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM videos WHERE id = ANY($1::uuid[]) AND status IN ('COMPLETED','FAILED','CANCELLED') GROUP BY status`, [ids]);
+        const total = rows.reduce((s, r) => s + Number(r.n), 0);
+        if (total === ids.length) return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    // One ad to warm both processes up (JIT, pools), not counted.
+    await finished([await startAd(projects[0]!)]);
+
+    await Promise.all([api.sql(true), worker.sql(true)]);
+    const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs() };
+    const t0 = performance.now();
+    const ids = await Promise.all(projects.slice(1).map(startAd));
+    const outcome = await finished(ids);
+    const wallMs = performance.now() - t0;
+    const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker };
+    const [apiSql, workerSql] = await Promise.all([api.sql(), worker.sql()]);
+
+    const floor = await run(process.execPath, ["bench/peers/bullmq-chain.mjs"], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_CHAINS: String(ads), BENCH_PREFIX: `${opts.redisPrefix}:chain`, REDIS_URL: opts.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+    });
+    const chain = JSON.parse(floor.stdout.trim().split("\n").pop()!) as { cpuMsPerChain: number };
+    return (
+      `  ${ads} ads at once, ${JSON.stringify(outcome)} in ${ms(wallMs)} (expected: ${ads} COMPLETED); target: worker ≤ 30 ms CPU per ad\n` +
+      table(
+        ["process", "CPU per ad", "SQL per ad", "vs floor"],
+        [
+          ["castad worker", ms(cpu.worker / ads), (workerSql.statements / ads).toFixed(1), ratio(cpu.worker / ads, chain.cpuMsPerChain)],
+          ["castad api (mutation, webhooks)", ms(cpu.api / ads), (apiSql.statements / ads).toFixed(1), "—"],
+          ["raw BullMQ 3-stage chain (floor)", ms(chain.cpuMsPerChain), "0", "1.00×"],
+        ],
+      )
+    );
+  } finally {
+    await db.end();
+    await sandbox.close();
+  }
+}
