@@ -6,7 +6,7 @@ import DataLoader from "dataloader";
 import type { PrismaClient } from "../db/client.js";
 import type { SongTake } from "../generated/prisma/client.js";
 
-/** One loader per key, answering the rows that belong to it (in `order`). */
+/** A loader of the rows that belong to each key, in the order `load` returns them. */
 function groupedBy<T, K extends keyof T & string>(key: K, load: (keys: string[]) => Promise<T[]>) {
   return new DataLoader<string, T[]>(
     async (keys) => {
