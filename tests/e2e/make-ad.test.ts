@@ -128,7 +128,10 @@ describe("the web app", () => {
       expect(played.duration).toBeGreaterThan(1);
       expect(played.width).toBeGreaterThan(0);
       await expect.poll(() => page.locator("audio").evaluate((a: HTMLAudioElement) => a.readyState)).toBeGreaterThanOrEqual(1);
-      await expect.poll(() => page.locator(".lyrics pre").textContent()).toContain("Sunny Side Bakery");
+      await expect.poll(() => page.locator(".lyrics-text").textContent()).toContain("Sunny Side Bakery");
+      // The song service's section markers are shown as headings, not as "[Verse]".
+      expect(await page.locator(".lyrics-text").textContent()).not.toMatch(/\[(Verse|Chorus)/);
+      expect(await page.locator(".lyrics-text h4").allTextContents()).toEqual(expect.arrayContaining([en.lyricSections["verse"], en.lyricSections["chorus"]]));
       const seqs = await timelineSequences(page);
       expect(new Set(seqs).size).toBe(seqs.length);
       await screenshot(page, "en-6-ad-ready");
@@ -195,6 +198,7 @@ describe("the web app", () => {
       await waitForAllStagesDone(page, ko);
       await expect.poll(async () => (await timelineSequences(page)).includes(done.sequence)).toBe(true);
       await expectVideoPlays(page);
+      expect(await page.locator(".lyrics-text h4").allTextContents()).toEqual(expect.arrayContaining([ko.lyricSections["verse"], ko.lyricSections["chorus"]]));
       await screenshot(page, "ko-7-ad-ready");
 
       // Every event exactly once, in order, including those sent while the page was offline.

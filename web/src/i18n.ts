@@ -55,6 +55,8 @@ export const en = {
   cancelStage: "Cancel",
   attempt: (n: number) => `attempt ${n}`,
   lyricsTitle: "Lyrics",
+  /** Names of the song sections the lyrics mark with [Verse], [Chorus], ... (others are shown as written). */
+  lyricSections: { intro: "Intro", verse: "Verse", "pre-chorus": "Pre-chorus", chorus: "Chorus", bridge: "Bridge", hook: "Hook", outro: "Outro" } as Record<string, string>,
   songTitle: "Song",
   videoTitle: "Video",
   download: "Download video",
@@ -131,6 +133,7 @@ export const ko: Messages = {
   cancelStage: "취소",
   attempt: (n) => `${n}번째 시도`,
   lyricsTitle: "가사",
+  lyricSections: { intro: "인트로", verse: "벌스", "pre-chorus": "프리코러스", chorus: "후렴", bridge: "브리지", hook: "훅", outro: "아웃트로" },
   songTitle: "노래",
   videoTitle: "영상",
   download: "영상 내려받기",

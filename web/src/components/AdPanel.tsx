@@ -120,6 +120,35 @@ export function AdPanel(props: { projectId: string; startAfter: number; runs: Ru
   );
 }
 
+/** The lyrics as a store owner reads them: the [Verse]/[Chorus] markers the song service needs
+ *  become small section headings in the page's language. */
+function Lyrics({ text }: { text: string }) {
+  const { t } = useI18n();
+  const blocks: { section: string | null; lines: string[] }[] = [{ section: null, lines: [] }];
+  for (const line of text.split("\n")) {
+    const marker = /^\s*\[([^\]]{1,40})\]\s*$/.exec(line);
+    if (marker) {
+      const name = marker[1]!.trim();
+      const known = t.lyricSections[name.toLowerCase().replace(/\s*\d+$/, "")];
+      blocks.push({ section: known ? name.replace(/^[^\d]+/, `${known} `).trim() : name, lines: [] });
+    } else {
+      blocks[blocks.length - 1]!.lines.push(line);
+    }
+  }
+  return (
+    <div className="lyrics-text">
+      {blocks
+        .filter((b) => b.section || b.lines.some((l) => l.trim()))
+        .map((b, i) => (
+          <section key={i}>
+            {b.section && <h4>{b.section}</h4>}
+            <p>{b.lines.join("\n").trim()}</p>
+          </section>
+        ))}
+    </div>
+  );
+}
+
 function Results({ run }: { run: Run }) {
   const { t } = useI18n();
   const { lyric, song, video } = run;
@@ -128,7 +157,7 @@ function Results({ run }: { run: Run }) {
       {lyric.text && (
         <figure className="result lyrics">
           <figcaption>{lyric.title ? `${t.lyricsTitle} · ${lyric.title}` : t.lyricsTitle}</figcaption>
-          <pre>{lyric.text}</pre>
+          <Lyrics text={lyric.text} />
         </figure>
       )}
       {song.audioUrl && (
