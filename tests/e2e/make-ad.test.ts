@@ -199,6 +199,10 @@ describe("the web app", () => {
       await expect.poll(async () => (await timelineSequences(page)).includes(done.sequence)).toBe(true);
       await expectVideoPlays(page);
       expect(await page.locator(".lyrics-text h4").allTextContents()).toEqual(expect.arrayContaining([ko.lyricSections["verse"], ko.lyricSections["chorus"]]));
+      // The timeline says in Korean what each stage did (the server's messages are English).
+      const rows = await page.locator(".entries li span[title]").allTextContents();
+      expect(rows).toEqual(expect.arrayContaining([ko.step("LYRIC", "PROCESSING", 10), ko.step("SONG", "PROCESSING", 36), ko.step("VIDEO", "COMPLETED", 100)]));
+      for (const row of rows) expect(row).not.toMatch(/[A-Za-z]{3,}/);
       await screenshot(page, "ko-7-ad-ready");
 
       // Every event exactly once, in order, including those sent while the page was offline.

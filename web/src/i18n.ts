@@ -51,6 +51,13 @@ export const en = {
   running: "An ad is being made. You can leave this page; it keeps going.",
   stages: { LYRIC: "Lyrics", SONG: "Song", VIDEO: "Video" } as Record<"LYRIC" | "SONG" | "VIDEO", string>,
   status: { QUEUED: "Waiting", PROCESSING: "Working", COMPLETED: "Done", FAILED: "Failed", CANCELLED: "Cancelled" } as Record<string, string>,
+  /** A timeline row when the server's message (English) is not shown: what the stage is doing,
+   *  from its status and progress (steps report <10 % preparing, 10-79 % making, >= 80 % saving). */
+  step: (kind: "LYRIC" | "SONG" | "VIDEO", status: string, progress: number): string => {
+    const what = { LYRIC: "lyrics", SONG: "song", VIDEO: "video" }[kind];
+    if (status === "PROCESSING") return progress >= 80 ? `Saving the ${what}` : progress >= 10 ? `Making the ${what}` : `Preparing the ${what}`;
+    return { QUEUED: "Waiting", COMPLETED: "Done", FAILED: "Failed", CANCELLED: "Cancelled" }[status] ?? status;
+  },
   retry: "Retry",
   cancelStage: "Cancel",
   attempt: (n: number) => `attempt ${n}`,
@@ -129,6 +136,14 @@ export const ko: Messages = {
   running: "광고를 만드는 중이에요. 페이지를 떠나도 계속 진행돼요.",
   stages: { LYRIC: "가사", SONG: "노래", VIDEO: "영상" },
   status: { QUEUED: "대기 중", PROCESSING: "진행 중", COMPLETED: "완료", FAILED: "실패", CANCELLED: "취소됨" },
+  step: (kind, status, progress) => {
+    const what = { LYRIC: "가사", SONG: "노래", VIDEO: "영상" }[kind];
+    // The object particle follows the noun's last sound: 가사를, 노래를, 영상을.
+    const making = { LYRIC: "가사를 쓰는 중", SONG: "노래를 만드는 중", VIDEO: "영상을 만드는 중" }[kind];
+    const saving = { LYRIC: "가사를 저장하는 중", SONG: "노래를 저장하는 중", VIDEO: "영상을 저장하는 중" }[kind];
+    if (status === "PROCESSING") return progress >= 80 ? saving : progress >= 10 ? making : `${what} 준비 중`;
+    return { QUEUED: `${what} 대기 중`, COMPLETED: `${what} 완성`, FAILED: `${what} 실패`, CANCELLED: `${what} 취소됨` }[status] ?? status;
+  },
   retry: "다시 시도",
   cancelStage: "취소",
   attempt: (n) => `${n}번째 시도`,

@@ -104,7 +104,7 @@ export function AdPanel(props: { projectId: string; startAfter: number; runs: Ru
                     {entries.map((e) => (
                       <li key={e.sequence} data-sequence={e.sequence}>
                         <time dateTime={e.at}>{new Date(e.at).toLocaleTimeString(lang === "ko" ? "ko-KR" : "en-US")}</time>
-                        <span title={e.message ?? undefined}>{lang === "en" ? (e.message ?? t.status[e.status]) : t.status[e.status]}</span>
+                        <span title={e.message ?? undefined}>{lang === "en" ? (e.message ?? t.step(kind, e.status, e.progress)) : t.step(kind, e.status, e.progress)}</span>
                         <span className="muted">{e.progress}%</span>
                       </li>
                     ))}
