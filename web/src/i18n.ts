@@ -69,6 +69,7 @@ export const en = {
   download: "Download video",
   pastRuns: "Past ads",
   noPastRuns: "Ads you make appear here.",
+  onlyRun: "Your earlier ads will appear here when you make a new one.",
   run: (date: string) => `Ad of ${date}`,
   connection: { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline", online: "Online" },
   connectionHelp: {
@@ -154,6 +155,7 @@ export const ko: Messages = {
   download: "영상 내려받기",
   pastRuns: "지난 광고",
   noPastRuns: "만든 광고가 여기에 보여요.",
+  onlyRun: "새 광고를 만들면 지금까지 만든 광고가 여기에 보여요.",
   run: (date) => `${date} 광고`,
   connection: { live: "실시간", connecting: "연결 중…", reconnecting: "다시 연결 중…", offline: "오프라인", online: "온라인" },
   connectionHelp: {

@@ -179,12 +179,13 @@ function Results({ run }: { run: Run }) {
   );
 }
 
-export function PastRuns({ runs }: { runs: Run[] }) {
+/** The project's runs before the current one (`hasCurrent`: whether there is a current one). */
+export function PastRuns({ runs, hasCurrent }: { runs: Run[]; hasCurrent: boolean }) {
   const { t, lang } = useI18n();
   return (
     <section className="card" aria-labelledby="past-title">
       <h2 id="past-title">{t.pastRuns}</h2>
-      {runs.length === 0 && <p className="muted">{t.noPastRuns}</p>}
+      {runs.length === 0 && <p className="muted">{hasCurrent ? t.onlyRun : t.noPastRuns}</p>}
       <ul className="past-runs">
         {runs.map((r) => (
           <li key={r.id}>

@@ -62,7 +62,7 @@ export function ProjectPage({ id }: { id: string }) {
               }}
             />
           </section>
-          <PastRuns runs={runs.slice(1)} />
+          <PastRuns runs={runs.slice(1)} hasCurrent={runs.length > 0} />
         </div>
       </div>
     </div>
