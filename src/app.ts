@@ -3,9 +3,8 @@
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createServices, type OwnedServices } from "./services.js";
-import { startHttpServer, type RunningServer } from "./http/server.js";
-import { startWorkers, type RunningWorkers } from "./jobs/worker.js";
-import { webhookRoutes } from "./http/webhooks.js";
+import type { RunningServer } from "./http/server.js";
+import type { RunningWorkers } from "./jobs/worker.js";
 import { assertReachable } from "./startup/reachability.js";
 import { startProbeServer, type Drain, type ProbeServer } from "./http/probes.js";
 
@@ -69,8 +68,14 @@ export async function startApp({ config, log, role, port, workerPort, onQuery }:
     await services.close();
   };
   try {
-    if (runsWorkers) workers = await startWorkers(services);
+    // Each role loads only its own half: a worker never loads the GraphQL schema and server,
+    // an API never loads the provider clients and steps (less memory, faster start).
+    if (runsWorkers) {
+      const { startWorkers } = await import("./jobs/worker.js");
+      workers = await startWorkers(services);
+    }
     if (runsApi) {
+      const [{ startHttpServer }, { webhookRoutes }] = await Promise.all([import("./http/server.js"), import("./http/webhooks.js")]);
       http = await startHttpServer(services, { host: config.HOST, port: port ?? config.PORT, routes: webhookRoutes(services), drain });
     } else {
       probes = await startProbeServer(services, drain, config.HOST, workerPort ?? config.WORKER_HTTP_PORT);

@@ -1,6 +1,5 @@
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { useContentEncoding } from "@whatwg-node/server";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { Services } from "../services.js";
 import type { Context } from "./context.js";
 import { schema } from "../schema/index.js";
@@ -55,8 +54,9 @@ export function createYogaServer(services: Services, trusted: TrustedDocuments |
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    // GraphiQL bundled with the server instead of loaded from a CDN: it works offline too.
-    renderGraphiQL,
+    // GraphiQL bundled with the server instead of loaded from a CDN: it works offline too. The
+    // bundle (~47 MB resident once loaded) is loaded with the first GraphiQL page, not at start.
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     // Off by default in production (GRAPHIQL=true turns it on).
     graphiql: config.graphiql && {
       title: "castad",

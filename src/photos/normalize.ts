@@ -5,12 +5,19 @@
 // EXIF). What the renderer and the providers get is thus always one ordinary kind of file.
 // Refused before decoding: files that declare more than `maxPixels` (decompression bombs);
 // after reading the header: anything libvips cannot decode, or smaller than `minSide`.
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
 
-// Decoded images are not kept around between requests; one libvips thread per image keeps a
-// burst of uploads from taking every core.
-sharp.cache(false);
-sharp.concurrency(1);
+let loading: Promise<typeof import("sharp").default> | undefined;
+/** sharp (libvips: ~28 MB resident) is loaded with the first photo, not at every process start.
+ *  Decoded images are not kept around between requests; one libvips thread per image keeps a
+ *  burst of uploads from taking every core. */
+function loadSharp() {
+  return (loading ??= import("sharp").then(({ default: sharp }) => {
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
+  }));
+}
 
 export interface PhotoLimits {
   minSide: number;
@@ -37,6 +44,7 @@ export interface NormalizedPhoto {
 }
 
 export async function normalizePhoto(input: Buffer, limits: PhotoLimits): Promise<NormalizedPhoto> {
+  const sharp = await loadSharp();
   // limitInputPixels also guards the decode itself; failOn "error" refuses truncated files
   // rather than rendering half a picture.
   const open = () => sharp(input, { limitInputPixels: limits.maxPixels, failOn: "error", animated: false });
