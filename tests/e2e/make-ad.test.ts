@@ -219,4 +219,24 @@ describe("the web app", () => {
       await context.close();
     }
   });
+
+  it("says in the page's language why a stage failed, and offers the retry (Korean)", async () => {
+    const { context, page } = await open("ko-KR");
+    // Suno's content filter rejects the lyrics (the sandbox copies the store name into them).
+    const storeName = "분식집 [sandbox:suno:status=SENSITIVE_WORD_ERROR]";
+    try {
+      await prepareProject(page, ko, "ko-fail", storeName);
+      await page.getByRole("button", { name: ko.makeAd }).click();
+      const song = page.locator('[data-kind="SONG"]');
+      const video = page.locator('[data-kind="VIDEO"]');
+      await song.getByRole("alert").filter({ hasText: ko.errors!.SUNO_SENSITIVE_WORD }).waitFor();
+      await video.getByRole("alert").filter({ hasText: ko.errors!.UPSTREAM_FAILED }).waitFor();
+      await song.getByRole("button", { name: `${ko.retry} ${ko.stages.SONG}` }).waitFor();
+      // The server's own reason (English) stays available as the tooltip.
+      expect(await song.getByRole("alert").getAttribute("title")).toBeTruthy();
+      await screenshot(page, "ko-8-failed");
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // English and Korean UI text. The language follows the browser until the user switches (kept in
 // localStorage). English names double as the accessible names the issue and the tests rely on.
 import { createContext, useContext } from "react";
+import type { GenerationErrorCode } from "./gql/graphql.js";
 
 export const en = {
   appName: "castad",
@@ -61,6 +62,8 @@ export const en = {
   retry: "Retry",
   cancelStage: "Cancel",
   attempt: (n: number) => `attempt ${n}`,
+  /** Why a stage failed, by its errorCode; null: show the server's reason (written in English). */
+  errors: null as Record<GenerationErrorCode, string> | null,
   lyricsTitle: "Lyrics",
   /** Names of the song sections the lyrics mark with [Verse], [Chorus], ... (others are shown as written). */
   lyricSections: { intro: "Intro", verse: "Verse", "pre-chorus": "Pre-chorus", chorus: "Chorus", bridge: "Bridge", hook: "Hook", outro: "Outro" } as Record<string, string>,
@@ -148,6 +151,42 @@ export const ko: Messages = {
   retry: "다시 시도",
   cancelStage: "취소",
   attempt: (n) => `${n}번째 시도`,
+  // Every code (the type makes a missing one a compile error), in a store owner's words.
+  errors: {
+    CANCELLED: "취소했어요. 다시 시도하면 새로 만들어요.",
+    UPSTREAM_FAILED: "앞 단계가 실패했어요. 그 단계를 다시 시도해 주세요.",
+    UPSTREAM_CANCELLED: "앞 단계가 취소됐어요.",
+    GENERATION_TIMEOUT: "시간 안에 끝나지 않았어요. 다시 시도해 주세요.",
+    FAILED_PRECONDITION: "필요한 것이 없어졌어요(가사, 노래 또는 사진이 지워졌어요).",
+    INTERNAL_ERROR: "저희 쪽에서 문제가 생겼어요. 다시 시도해 주세요.",
+    OTHER: "알 수 없는 문제가 생겼어요. 다시 시도해 주세요.",
+    PROVIDER_RATE_LIMITED: "요청이 너무 많았어요. 잠시 후 다시 시도해 주세요.",
+    PROVIDER_UNAVAILABLE: "서비스를 잠시 쓸 수 없어요. 조금 뒤에 다시 시도해 주세요.",
+    PROVIDER_TIMEOUT: "서비스가 제때 응답하지 않았어요. 다시 시도해 주세요.",
+    PROVIDER_BAD_RESPONSE: "서비스가 알아볼 수 없는 답을 보냈어요. 다시 시도해 주세요.",
+    PROVIDER_AUTH: "서비스 연결 설정에 문제가 있어요. 운영자에게 알려 주세요.",
+    PROVIDER_REJECTED: "서비스가 요청을 받아들이지 않았어요.",
+    PROVIDER_NOT_FOUND: "서비스에서 작업을 찾을 수 없어요. 다시 시도해 주세요.",
+    PROVIDER_QUOTA: "서비스 이용 한도를 다 썼어요. 운영자에게 알려 주세요.",
+    LYRICS_REFUSED: "이 가게 소개로는 가사를 쓸 수 없었어요. 소개를 바꾸고 다시 시도해 주세요.",
+    LYRICS_MALFORMED: "가사가 제대로 만들어지지 않았어요. 다시 시도해 주세요.",
+    SUNO_SENSITIVE_WORD: "가사에 음악 서비스가 허용하지 않는 단어가 있어요. 가게 정보를 바꾸고 다시 시도해 주세요.",
+    SUNO_CONTENT_REJECTED: "음악 서비스가 가사나 스타일을 받아들이지 않았어요.",
+    SUNO_GENERATE_FAILED: "음악 서비스가 노래를 만들지 못했어요. 다시 시도해 주세요.",
+    SUNO_PROMPT_TOO_LONG: "가사가 너무 길어요.",
+    SUNO_INVALID_REQUEST: "음악 서비스가 요청을 받아들이지 않았어요.",
+    SUNO_NO_TRACK: "음악 서비스가 들을 수 있는 노래를 만들지 못했어요. 다시 시도해 주세요.",
+    SUNO_DOWNLOAD_FAILED: "음악 서비스가 필요한 파일을 받지 못했어요. 다시 시도해 주세요.",
+    VIDEO_TEMPLATE_NOT_FOUND: "영상 템플릿을 찾을 수 없어요.",
+    VIDEO_TEMPLATE_INCOMPATIBLE: "이 영상 템플릿에는 사진이나 음악을 넣을 자리가 없어요.",
+    VIDEO_NO_IMAGES: "영상에 넣을 사진이 없어요. 사진을 올려 주세요.",
+    VIDEO_RENDER_FAILED: "영상을 만들지 못했어요. 다시 시도해 주세요.",
+    VIDEO_RENDER_CANCELLED: "영상 편집이 취소됐어요.",
+    MEDIA_NOT_FOUND: "만든 파일을 받아오기 전에 사라졌어요. 다시 시도해 주세요.",
+    MEDIA_TOO_LARGE: "만든 파일이 너무 커서 저장할 수 없었어요.",
+    MEDIA_DOWNLOAD_FAILED: "만든 파일을 받아오지 못했어요. 다시 시도해 주세요.",
+    STORAGE_FAILED: "파일을 저장하지 못했어요. 다시 시도해 주세요.",
+  },
   lyricsTitle: "가사",
   lyricSections: { intro: "인트로", verse: "벌스", "pre-chorus": "프리코러스", chorus: "후렴", bridge: "브리지", hook: "훅", outro: "아웃트로" },
   songTitle: "노래",

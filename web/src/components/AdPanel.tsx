@@ -99,7 +99,11 @@ export function AdPanel(props: { projectId: string; startAfter: number; runs: Ru
                   <div className="bar" role="progressbar" aria-label={name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={stage.progress} aria-valuetext={`${t.status[stage.status]}, ${stage.progress}%`}>
                     <span style={{ width: `${stage.progress}%` }} />
                   </div>
-                  {stage.error && <p className="error small" role="alert">{stage.error}</p>}
+                  {stage.error && (
+                    <p className="error small" role="alert" title={stage.error}>
+                      {(stage.errorCode && t.errors?.[stage.errorCode]) || stage.error}
+                    </p>
+                  )}
                   <ol className="entries">
                     {entries.map((e) => (
                       <li key={e.sequence} data-sequence={e.sequence}>
