@@ -2,7 +2,7 @@
 // the SQL counter preloaded), and the small statistics the tables print.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../scripts/run-data.js";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -30,15 +30,7 @@ export const knobs = {
 /** Ports: PORT (or BENCH_PORT) and the next ones when set, free ports chosen by the OS otherwise. */
 let nextPort = Number(process.env.BENCH_PORT ?? process.env.PORT ?? 0);
 export async function port(): Promise<number> {
-  if (nextPort) return nextPort++;
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+  return nextPort ? nextPort++ : freePort();
 }
 
 const COUNTER = join(ROOT, "bench", "peers", "sql-counter.mjs");

@@ -17,8 +17,6 @@
 // free ports otherwise), BENCH_DATABASE_ADMIN_URL, REDIS_URL.
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import pg from "pg";
-import { Redis } from "ioredis";
 import { azuriteConnectionString, loadConfig } from "../src/config.js";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../src/db/migrate.js";
 import { startAzurite, type AzuriteHandle } from "../sandbox/azurite.js";
@@ -31,6 +29,7 @@ import { listCases, runLists, runStatementCounts, runTypename } from "./lists.js
 import { runLive } from "./live.js";
 import { runCopy } from "./copy.js";
 import { runWorkerCpu } from "./worker.js";
+import { deleteRedisKeys, dropDatabases } from "../scripts/run-data.js";
 
 const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const HARD_LIMIT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 900) * 1000;
@@ -70,18 +69,8 @@ async function main() {
     await Promise.all(servers.map((s) => s.stop()));
     for (const c of cleanups.reverse()) await c().catch(() => {});
     await azurite?.stop().catch(() => {});
-    const admin = new pg.Client({ connectionString: ADMIN });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${redisPrefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-    redis.disconnect();
+    await dropDatabases(ADMIN, [dbName]);
+    await deleteRedisKeys(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `${redisPrefix}*`);
   }
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
 

@@ -1,5 +1,6 @@
 // The offline migration runner against fresh databases: idempotent, safe to run concurrently,
 // and refusing a migration that was edited after it was applied.
+import { dropDatabases } from "../../scripts/run-data.js";
 import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readdir, rm, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -34,13 +35,7 @@ async function migrationRows(url: string) {
 }
 
 afterAll(async () => {
-  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await admin.connect();
-  try {
-    for (const name of created) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabases(inject("adminDatabaseUrl"), created);
 });
 
 const migrationNames = async () =>

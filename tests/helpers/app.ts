@@ -87,16 +87,4 @@ export async function signUp(api: TestApi, name = "user"): Promise<{ token: stri
   return { token: res.data.signUp.token, id: res.data.signUp.user.id, email };
 }
 
-/** A port that was free a moment ago (for servers whose URL must be known before they start,
- *  e.g. the API whose webhook URLs providers call back). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../scripts/run-data.js";

@@ -1,7 +1,7 @@
 // A full local stack for pipeline tests: the provider sandbox, and the app (API + workers,
 // or separate processes) wired to it, plus helpers that wait for generation events.
+import { dropDatabases } from "../../scripts/run-data.js";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/server.js";
@@ -95,15 +95,7 @@ export async function startStack(
   }
 }
 
-async function dropDatabase(name: string) {
-  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
+const dropDatabase = (name: string) => dropDatabases(inject("adminDatabaseUrl"), [name]);
 
 /** Signs up, creates a project and stores `photos` sample photos from the sandbox in it. */
 export async function projectWithPhotos(stack: Stack, opts: { photos?: number; storeName?: string; language?: string } = {}) {

@@ -1,5 +1,6 @@
 // Helpers for the provider client tests: config pointed at a sandbox, a scratch Redis prefix, and
 // a tiny scripted HTTP server for cases the sandbox does not cover.
+import { deleteRedisKeys } from "../../scripts/run-data.js";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -82,13 +83,8 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** Deletes every key under `prefix` and disconnects. */
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== "0");
+export function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  return deleteRedisKeys(redis, `${prefix}:*`);
 }
 
 export function newRedis(): Redis {

@@ -3,6 +3,7 @@
 // and a worker started from dist/ with NODE_ENV=production run an ad against the provider
 // sandbox (started here from the repo) and the run's Azurite. Nothing from devDependencies
 // (tsx, the Prisma CLI, azurite, ffmpeg, the sandbox) exists in that folder.
+import { dropDatabases } from "../../scripts/run-data.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -11,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { startSandbox, type Sandbox } from "../../sandbox/server.js";
 import { azuriteConnectionString } from "../../src/config.js";
@@ -100,9 +100,7 @@ afterAll(async () => {
   await ensureStopped(api);
   await sandbox?.close();
   await install?.remove();
-  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => admin.end());
+  await dropDatabases(inject("adminDatabaseUrl"), [dbName]);
 });
 
 /** One scrape of /metrics as sample lines "name{labels} value". */

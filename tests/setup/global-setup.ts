@@ -1,10 +1,9 @@
 // One database, one Azurite and one Redis key prefix per test run, all removed afterwards,
 // so parallel runs and leftovers never collide.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { Redis } from "ioredis";
 import type { TestProject } from "vitest/node";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
+import { deleteRedisKeys, dropDatabases } from "../../scripts/run-data.js";
 import { startAzurite, type AzuriteHandle } from "../../sandbox/azurite.js";
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -41,22 +40,6 @@ export async function setup(project: TestProject) {
 
 async function teardown(azurite: AzuriteHandle, dbName: string, prefix: string) {
   await azurite.stop();
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
+  await dropDatabases(ADMIN_URL, [dbName]);
+  await deleteRedisKeys(REDIS_URL, `${prefix}*`);
 }
