@@ -14,6 +14,7 @@ import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operation
 import { documentIdOf, persistedNotFoundError, persistedOnlyError, type TrustedDocuments } from "./trusted-documents.js";
 import { useCsrfPrevention } from "./csrf.js";
 import { graphiqlTabs } from "./graphiql-tabs.js";
+import { useSharedSubscriptionExecution } from "../subscriptions/shared-execution.js";
 
 export type ServerContext = Record<string, unknown>;
 export type Yoga = YogaServerInstance<ServerContext, Context>;
@@ -69,6 +70,8 @@ export function createYogaServer(services: Services, trusted: TrustedDocuments |
     // Body limits per content type (JSON small, multipart per the upload limits): bodies.ts.
     maxRequestBodySize: false,
     plugins: [
+      // A live event runs once per distinct selection, not once per subscriber.
+      useSharedSubscriptionExecution(),
       useResponseCompression(),
       useCsrfPrevention(),
       ...useBodyLimits(config),

@@ -39,6 +39,8 @@ builder.subscriptionField("generationUpdated", (t) =>
       "Status changes of the project's lyrics, songs and videos. Without `after`: first the current state of the latest generation of each kind, then live changes. With `after`: every event after that sequence, then live changes.",
     args: { projectId: t.arg.globalID({ for: ProjectRef, required: true }), after: t.arg.int() },
     subscribe: (_root, args, ctx) => subscribeGenerationUpdates(ctx, args.projectId.id, args.after),
+    // The event as it is, whatever the arguments: subscribers that differ only in projectId or
+    // `after` share one execution per event (src/subscriptions/shared-execution.ts).
     resolve: (event) => event,
   }),
 );

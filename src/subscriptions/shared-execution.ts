@@ -1,0 +1,119 @@
+// One status event reaches every subscription of its project. graphql-js (and envelop's
+// executor) run the subscription's selection once per subscriber per event; here they run once
+// per event and distinct selection: the subscriptions that asked the same thing (same document
+// and operation, same values of the variables the selection reads) for the same viewer share
+// one execution and its result object. The result then passes the same plugins as before
+// (this is envelop's subscribe function, so yoga's error masking still sees every result).
+//
+// Sharing is by event object: the event bus parses a Redis message once and hands the same
+// object to every listener, so live events share; events read from the database (catch-up,
+// replay) are new objects per subscriber and execute on their own, as before.
+import { createSourceEventStream, getOperationAST, GraphQLError, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
+import { buildExecutionContext, execute } from "@graphql-tools/executor";
+import type { Plugin } from "graphql-yoga";
+import type { Context } from "../http/context.js";
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** Per event object: the result of each distinct selection (dropped with the event). */
+const resultsByEvent = new WeakMap<object, Map<string, Result>>();
+
+/** Per document: a small id (for keys) and, per operation, the variables its event selection reads. */
+const documents = new WeakMap<DocumentNode, { id: number; reads: Map<string, string[]> }>();
+let nextDocumentId = 0;
+
+/** The variables the subscription's selection (what runs per event) reads: those under its
+ *  root field and in fragments. The root field's own arguments (projectId, after, …) pick the
+ *  stream, not the result, so subscriptions that differ only there still share. */
+function eventVariables(document: DocumentNode, operationName: string | null | undefined): string[] {
+  const names = new Set<string>();
+  const collect = (node: Parameters<typeof visit>[0]) =>
+    visit(node, {
+      Variable(v) {
+        names.add(v.name.value);
+      },
+    });
+  const operation = getOperationAST(document, operationName);
+  for (const selection of operation?.selectionSet.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      for (const directive of selection.directives ?? []) collect(directive);
+      if (selection.selectionSet) collect(selection.selectionSet);
+    } else collect(selection);
+  }
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) collect(definition);
+  return [...names].sort();
+}
+
+/** What decides an event's result besides the event: selection, variables it reads, viewer. */
+function selectionKey(args: ExecutionArgs): string {
+  let doc = documents.get(args.document);
+  if (!doc) documents.set(args.document, (doc = { id: nextDocumentId++, reads: new Map() }));
+  const operation = args.operationName ?? "";
+  let reads = doc.reads.get(operation);
+  if (!reads) doc.reads.set(operation, (reads = eventVariables(args.document, args.operationName)));
+  const values = reads.map((name) => args.variableValues?.[name] ?? null);
+  const viewer = (args.contextValue as Context | undefined)?.viewer?.id ?? "";
+  return `${doc.id}\u0000${operation}\u0000${viewer}\u0000${values.length ? JSON.stringify(values) : ""}`;
+}
+
+function resultFor(args: ExecutionArgs, key: string, event: unknown): Result {
+  const run = () => execute({ ...args, rootValue: event }) as Result;
+  if (typeof event !== "object" || event === null) return run();
+  let results = resultsByEvent.get(event);
+  if (!results) resultsByEvent.set(event, (results = new Map()));
+  let result = results.get(key);
+  if (!result) results.set(key, (result = run()));
+  return result;
+}
+
+/** The same as graphql-js's subscribe (source stream, then each event executed with the event
+ *  as root value), with the per-event execution shared as described above. */
+export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  // Variables that do not fit the operation are the client's mistake (envelop's executor says
+  // BAD_USER_INPUT too); errors of the subscribe resolver keep their own codes (or get masked).
+  const invalid = buildExecutionContext(args as Parameters<typeof buildExecutionContext>[0]);
+  if (Array.isArray(invalid)) {
+    for (const error of invalid) (error.extensions as Record<string, unknown>)["code"] ??= "BAD_USER_INPUT";
+    return { errors: invalid };
+  }
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in source)) return source;
+  const key = selectionKey(args);
+  const operation = getOperationAST(args.document, args.operationName);
+  const iterator = source[Symbol.asyncIterator]();
+  const located = (error: unknown) =>
+    error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { nodes: operation, originalError: error instanceof Error ? error : null });
+  const mapped: AsyncGenerator<ExecutionResult> = {
+    next: async () => {
+      let step: IteratorResult<unknown>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        throw located(error);
+      }
+      if (step.done) return { done: true, value: undefined };
+      return { done: false, value: await resultFor(args, key, step.value) };
+    },
+    return: async () => {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+    throw: async (error: unknown) => {
+      await iterator.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return mapped;
+}
+
+/** Makes every subscription (graphql-ws, SSE) use sharedSubscribe. */
+export function useSharedSubscriptionExecution(): Plugin {
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(sharedSubscribe as Parameters<typeof setSubscribeFn>[0]);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// A live event runs each distinct subscription selection once, however many subscribers asked
+// for it (src/subscriptions/shared-execution.ts) — and every subscriber still gets exactly
+// what its own selection asked for.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSchema, parse, type ExecutionResult } from "graphql";
+import { sharedSubscribe } from "../../src/subscriptions/shared-execution.js";
+import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
+import { waitFor } from "../helpers/pipeline-tools.js";
+import { wsClient } from "../helpers/subscriptions.js";
+import { transition } from "../../src/generations/history.js";
+
+/** A schema whose event fields count how often they run. */
+function countingSchema() {
+  const runs = { label: 0 };
+  const schema = buildSchema(`
+    type Query { ok: Boolean }
+    type Event { n: Int, label(prefix: String): String }
+    type Subscription { events(channel: String!, after: Int): Event }
+  `);
+  const fields = schema.getSubscriptionType()!.getFields();
+  const sources: ((event: object) => void)[] = [];
+  fields["events"]!.subscribe = () => {
+    const queue: object[] = [];
+    let wake: (() => void) | null = null;
+    sources.push((event) => {
+      queue.push(event);
+      wake?.();
+    });
+    return (async function* () {
+      for (;;) {
+        if (!queue.length) await new Promise<void>((resolve) => (wake = resolve));
+        yield queue.shift()!;
+      }
+    })();
+  };
+  fields["events"]!.resolve = (event) => event;
+  const event = schema.getType("Event") as import("graphql").GraphQLObjectType;
+  event.getFields()["label"]!.resolve = (e: { n: number }, args: { prefix?: string }) => {
+    runs.label += 1;
+    return `${args.prefix ?? ""}${e.n}`;
+  };
+  return { schema, runs, publish: (e: object) => sources.forEach((push) => push(e)) };
+}
+
+type Stream = AsyncGenerator<ExecutionResult>;
+
+describe("shared subscription execution", () => {
+  it("runs an event once per distinct selection, variables it reads and viewer", async () => {
+    const { schema, runs, publish } = countingSchema();
+    const document = parse(`subscription($c: String!, $a: Int, $p: String) { events(channel: $c, after: $a) { n label(prefix: $p) } }`);
+    const subscribe = (variableValues: Record<string, unknown>, viewer: string) =>
+      sharedSubscribe({ schema, document, variableValues, contextValue: { viewer: { id: viewer } } }) as Promise<Stream>;
+    const streams = [
+      await subscribe({ c: "x", a: 1, p: ">" }, "u1"),
+      await subscribe({ c: "x", a: 7, p: ">" }, "u1"), // differs only in the root field's arguments: shares
+      await subscribe({ c: "x", a: 1, p: "#" }, "u1"), // the selection reads $p: its own run
+      await subscribe({ c: "x", a: 1, p: ">" }, "u2"), // another viewer: its own run
+    ];
+    const next = streams.map((s) => s.next());
+    publish({ n: 5 });
+    const results = (await Promise.all(next)).map((r) => r.value as ExecutionResult);
+    expect(results.map((r) => r.data)).toEqual([
+      { events: { n: 5, label: ">5" } },
+      { events: { n: 5, label: ">5" } },
+      { events: { n: 5, label: "#5" } },
+      { events: { n: 5, label: ">5" } },
+    ]);
+    expect(results[0]).toBe(results[1]);
+    expect(runs.label).toBe(3);
+    // A new event object runs again (sharing is per event).
+    const again = streams.map((s) => s.next());
+    publish({ n: 6 });
+    await Promise.all(again);
+    expect(runs.label).toBe(6);
+    for (const s of streams) await s.return(undefined);
+  });
+
+  it("answers variables that do not fit with BAD_USER_INPUT, and ends a failing stream with a GraphQL error", async () => {
+    const { schema } = countingSchema();
+    const document = parse(`subscription($c: String!) { events(channel: $c) { n } }`);
+    const refused = (await sharedSubscribe({ schema, document, variableValues: { c: 5 } })) as ExecutionResult;
+    expect(refused.errors?.[0]?.extensions["code"]).toBe("BAD_USER_INPUT");
+
+    schema.getSubscriptionType()!.getFields()["events"]!.subscribe = () =>
+      (async function* () {
+        throw Object.assign(new Error("redis went away"), { extensions: { code: "SERVICE_UNAVAILABLE" } });
+      })();
+    const stream = (await sharedSubscribe({ schema, document, variableValues: { c: "x" } })) as Stream;
+    await expect(stream.next()).rejects.toMatchObject({ message: "redis went away", originalError: { extensions: { code: "SERVICE_UNAVAILABLE" } } });
+  });
+});
+
+describe("shared subscription execution over graphql-ws", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ role: "api" });
+  });
+  afterAll(() => stack?.close());
+
+  it("gives each subscriber its own selection of one live event", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
+    const { services } = stack.api.app;
+    const lyric = await services.prisma.lyric.create({ data: { projectId: rowId, language: "EN", status: "PROCESSING" } });
+    const client = wsClient(stack.api.url, user.token);
+    const received: Record<string, unknown[]> = { a: [], b: [], c: [] };
+    const queries = {
+      a: `subscription($p: ID!, $after: Int) { generationUpdated(projectId: $p, after: $after) { sequence status } }`,
+      b: `subscription($p: ID!, $after: Int) { generationUpdated(projectId: $p, after: $after) { sequence status } }`,
+      c: `subscription($p: ID!, $after: Int) { generationUpdated(projectId: $p, after: $after) { sequence message kind } }`,
+    };
+    // b differs from a only in the root field's argument (no `after`: it starts from the
+    // current state, which has no event yet).
+    const after = { a: 0, b: null, c: 0 };
+    const disposers = (Object.keys(queries) as (keyof typeof queries)[]).map((name) =>
+      client.subscribe(
+        { query: queries[name], variables: { p: projectId, after: after[name] } },
+        { next: (v) => received[name]!.push(v.data?.["generationUpdated"] ?? v.errors), error: (e) => received[name]!.push(e), complete: () => {} },
+      ),
+    );
+    await waitFor("three live subscriptions", () => services.events.stats().listeners === 3);
+    // The bus hands the one event object it parsed to all three streams.
+    const row = await transition({ prisma: services.prisma, events: services.events }, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 10 }, message: "writing" });
+    expect(row?.progress).toBe(10);
+    await waitFor("the event at every subscriber", () => Object.values(received).every((r) => r.length === 1));
+    expect(received).toEqual({
+      a: [{ sequence: 1, status: "PROCESSING" }],
+      b: [{ sequence: 1, status: "PROCESSING" }],
+      c: [{ sequence: 1, message: "writing", kind: "LYRIC" }],
+    });
+    for (const dispose of disposers) dispose();
+    await waitFor("the listeners to be released", () => services.events.stats().listeners === 0);
+    await client.dispose();
+  });
+});
