@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { freePort } from "../scripts/run-data.js";
+import { productionNodeArgs } from "../scripts/production-command.js";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -35,10 +36,12 @@ export async function port(): Promise<number> {
 
 const COUNTER = join(ROOT, "bench", "peers", "sql-counter.mjs");
 
-/** castad's entry point: the compiled build when there is one, the TypeScript sources otherwise. */
+/** castad's entry point: the compiled build as production starts it (the Dockerfile's
+ *  ENTRYPOINT, node flags included) when there is one, the TypeScript sources otherwise. */
 export function castadCommand(role: "api" | "worker"): { args: string[]; compiled: boolean } {
   const dist = join(ROOT, "dist", "src", "main.js"); // npm run build
-  if (existsSync(dist) && process.env.BENCH_FROM_SOURCE !== "1") return { args: [dist, `--role=${role}`], compiled: true };
+  if (existsSync(dist) && process.env.BENCH_FROM_SOURCE !== "1")
+    return { args: productionNodeArgs(ROOT, role).map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a)), compiled: true };
   return { args: ["--import", "tsx", join(ROOT, "src", "main.ts"), `--role=${role}`], compiled: false };
 }
 

@@ -201,16 +201,22 @@ export async function runTypename(castad: Server, yoga: Server, token: string): 
   );
 }
 
-/** SQL statements each server sends for one request of each list (measured in the process). */
+/** SQL statements each server sends for one request of each list (measured in the process).
+ *  The fewest of three requests: a background statement (the outage monitor's probe, an alert
+ *  check) can land in one request's window, never in all three. */
 export async function runStatementCounts(cases: ListCase[], expected: Record<string, number>): Promise<string> {
   const rows: (string | number)[][] = [];
   for (const c of cases) {
     const counts: number[] = [];
     for (const t of [c.castad, c.peer, c.floor]) {
       await fetchOnce(t); // warm: PostGraphile prepares statements, Prisma caches plans
-      await t.server.sql(true);
-      await fetchOnce(t);
-      counts.push((await t.server.sql()).statements);
+      let fewest = Infinity;
+      for (let i = 0; i < 3; i++) {
+        await t.server.sql(true);
+        await fetchOnce(t);
+        fewest = Math.min(fewest, (await t.server.sql()).statements);
+      }
+      counts.push(fewest);
     }
     const want = expected[c.name] ?? 1;
     rows.push([c.name, want, counts[0]!, counts[0]! <= want ? "yes" : "NO", counts[1]!, counts[2]!]);

@@ -4,6 +4,7 @@
 // sandbox (started here from the repo) and the run's Azurite. Nothing from devDependencies
 // (tsx, the Prisma CLI, azurite, ffmpeg, the sandbox) exists in that folder.
 import { dropDatabases } from "../../scripts/run-data.js";
+import { productionNodeArgs } from "../../scripts/production-command.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -87,7 +88,8 @@ beforeAll(async () => {
     AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString("127.0.0.1", inject("azuritePort")),
     AZURE_STORAGE_CONTAINER: `p${tag}`,
   };
-  const dist = (role: string) => ({ cwd: install.dir, args: ["--enable-source-maps", "dist/src/main.js", `--role=${role}`] });
+  // As the image starts them (its ENTRYPOINT).
+  const dist = (role: "api" | "worker") => ({ cwd: install.dir, args: productionNodeArgs(ROOT, role) });
   // The API creates the database and applies the migrations shipped in the package.
   api = await spawnProcess("api", dist("api"), env, { readyTimeoutMs: 60_000 });
   worker = await spawnProcess("worker", dist("worker"), { ...env, DB_MIGRATE_ON_START: "false", WORKER_HTTP_PORT: String(workerPort) }, { readyTimeoutMs: 60_000 });
