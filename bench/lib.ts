@@ -24,7 +24,8 @@ export const knobs = {
   // BENCH_LISTS=songs,videos,projects picks list queries (bench/lists.ts).
   /** Parts to run, comma-separated: lists,typename,sql,live,start,worker (default all). */
   parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,live,start,worker").split(",")),
-  /** Write CPU profiles of castad's API process (and of the worker of the worker part) into this directory. */
+  /** Write CPU profiles of castad's processes into this directory, one per measured window
+   *  (each list load, the live events, the worker part's ads). */
   cpuProfDir: process.env.BENCH_CPU_PROF,
 };
 
@@ -35,6 +36,7 @@ export async function port(): Promise<number> {
 }
 
 const COUNTER = join(ROOT, "bench", "peers", "sql-counter.mjs");
+const PROFILER = join(ROOT, "bench", "peers", "window-profiler.mjs");
 
 /** castad's entry point: the compiled build as production starts it (the Dockerfile's
  *  ENTRYPOINT, node flags included) when there is one, the TypeScript sources otherwise. */
@@ -52,6 +54,8 @@ export interface Server {
   /** ms from spawn to the first 200 from /ready (or the "ready" log line without HTTP). */
   startMs: number;
   sql(reset?: boolean): Promise<{ statements: number; last: string[] }>;
+  /** Starts a CPU profile of the process (with `profile: true`); the returned stop writes it to `file`. */
+  profile(file: string): Promise<() => Promise<void>>;
   rssMb(): number;
   /** CPU time (user + system) the process has used so far, in ms. */
   cpuMs(): number;
@@ -64,13 +68,15 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   /** Without a port the process is ready when it logs "ready" (workers). */
   port?: number;
-  nodeArgs?: string[];
   timeoutMs?: number;
+  /** Preload the window profiler (BENCH_CPU_PROF): `profile()` records a measured window. */
+  profile?: boolean;
 }
 
 export async function startServer(opts: StartOptions): Promise<Server> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", COUNTER, ...opts.args], {
+  const preloads = ["--import", COUNTER, ...(opts.profile ? ["--import", PROFILER] : [])];
+  const proc = spawn(process.execPath, [...preloads, ...opts.args], {
     cwd: ROOT,
     env: { ...opts.env, ...(opts.port ? { PORT: String(opts.port) } : {}) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -102,7 +108,16 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   }
   const startMs = performance.now() - t0;
   const pending: ((m: { statements: number; last: string[] }) => void)[] = [];
-  proc.on("message", (m: { type?: string; statements: number; last: string[] }) => m?.type === "sql" && pending.shift()?.(m));
+  const profiling: (() => void)[] = [];
+  proc.on("message", (m: { type?: string; statements: number; last: string[] }) => {
+    if (m?.type === "sql") pending.shift()?.(m);
+    else if (m?.type === "prof") profiling.shift()?.();
+  });
+  const ask = (message: unknown) =>
+    new Promise<void>((resolve) => {
+      profiling.push(resolve);
+      proc.send(message as never);
+    });
   return {
     name: opts.name,
     url,
@@ -113,6 +128,11 @@ export async function startServer(opts: StartOptions): Promise<Server> {
         pending.push(resolve);
         proc.send(reset ? "sql:reset" : "sql:get");
       }),
+    profile: async (file) => {
+      if (!opts.profile) throw new Error(`${opts.name} was started without the profiler`);
+      await ask({ type: "prof:start" });
+      return () => ask({ type: "prof:stop", file });
+    },
     rssMb: () => {
       const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;

@@ -2,6 +2,7 @@
 // alternating rounds (A B C, C B A, ...), medians of req/s, p50 and p99. Every answer is
 // checked once (right number of rows, no errors) before it is measured.
 import autocannon from "autocannon";
+import { join } from "node:path";
 import { knobs, median, ms, ratio, table, type Server } from "./lib.js";
 
 export interface Target {
@@ -146,7 +147,13 @@ export async function runLists(cases: ListCase[]): Promise<string> {
     const runs = targets.map(() => [] as Run[]);
     for (let round = 0; round < knobs.rounds; round++) {
       const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
-      for (const i of order) runs[i]!.push(await load(targets[i]!, knobs.seconds));
+      for (const i of order) {
+        // BENCH_CPU_PROF: castad's first round of each list, profiled.
+        const profiled = i === 0 && round === 0 && knobs.cpuProfDir;
+        const stop = profiled ? await targets[i]!.server.profile(join(profiled, `api-${c.name.split(/[^a-z]/)[0]}.cpuprofile`)) : null;
+        runs[i]!.push(await load(targets[i]!, knobs.seconds));
+        await stop?.();
+      }
     }
     const med = runs.map((rs) => ({
       cpu: median(rs.map((r) => r.cpu)),

@@ -3,6 +3,7 @@
 // receiving it, at 1 / 1,000 / 10,000 subscribers on one server process. Both sides are read by
 // the same minimal WebSocket client (100 subscriptions per socket), so client cost is equal.
 // Every write is expected to reach every subscriber: the table states expected and received.
+import { join } from "node:path";
 import WebSocket from "ws";
 import { Redis } from "ioredis";
 import type { PrismaClient } from "../src/db/client.js";
@@ -129,12 +130,14 @@ async function castadCase(
   const first = seq + 1;
   const writeMs: number[] = [];
   const sql0 = deps.statements();
+  const stopProfile = knobs.cpuProfDir ? await deps.api.profile(join(knobs.cpuProfDir, `api-live-${subscribers}.cpuprofile`)) : null;
   const apiCpu0 = deps.api.cpuMs();
   for (let i = 0; i < events; i++) {
     writeMs.push(await write(i % 100, `step ${i}`));
     await delivered(t, seq, subscribers, timeoutFor(subscribers));
   }
   const cpuPerDeliveryUs = ((deps.api.cpuMs() - apiCpu0) * 1000) / (events * subscribers);
+  await stopProfile?.();
   const sqlPerWrite = (deps.statements() - sql0) / events;
   await new Promise((r) => setTimeout(r, 200)); // late duplicates would show as extra deliveries
   let received = 0;

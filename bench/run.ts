@@ -13,7 +13,7 @@
 //
 // Knobs: BENCH_QUICK=1 (about a minute), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS,
 // BENCH_CONNECTIONS, BENCH_SUBSCRIBERS=1,1000,10000, BENCH_EVENTS, BENCH_CPU_PROF=<dir> (CPU
-// profile of castad's API), PORT or BENCH_PORT (first of the consecutive ports the servers use;
+// profiles of castad's processes, one per measured window), PORT or BENCH_PORT (first of the consecutive ports the servers use;
 // free ports otherwise), BENCH_DATABASE_ADMIN_URL, REDIS_URL.
 import { randomBytes } from "node:crypto";
 import os from "node:os";
@@ -116,7 +116,7 @@ async function main() {
       args: castadCmd.args,
       env,
       port: castadPort,
-      ...(knobs.cpuProfDir ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${knobs.cpuProfDir}`] } : {}),
+      profile: Boolean(knobs.cpuProfDir),
     });
     servers.push(api);
     const yoga = await startServer({ name: "bare yoga", args: ["bench/peers/bare-yoga.mjs"], env, port: await port() });

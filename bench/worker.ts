@@ -5,6 +5,7 @@
 // checks, health probes). The floor is a raw BullMQ three-stage chain in a process of its own.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { join } from "node:path";
 import pg from "pg";
 import { startSandbox } from "../sandbox/server.js";
 import { castadCommand, knobs, ms, port, ratio, ROOT, startServer, table, type Server } from "./lib.js";
@@ -65,7 +66,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
       name: "castad worker (ads)",
       args: castadCommand("worker").args,
       env: { ...env, LOG_LEVEL: "info" },
-      ...(knobs.cpuProfDir ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${knobs.cpuProfDir}`] } : {}),
+      profile: Boolean(knobs.cpuProfDir),
     });
     opts.servers.push(worker);
 
@@ -98,12 +99,14 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     await finished([await startAd(projects[0]!)]);
 
     await Promise.all([api.sql(true), worker.sql(true)]);
+    const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-ads.cpuprofile")) : null;
     const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs() };
     const t0 = performance.now();
     const ids = await Promise.all(projects.slice(1).map(startAd));
     const outcome = await finished(ids);
     const wallMs = performance.now() - t0;
     const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker };
+    await stopProfile?.();
     const [apiSql, workerSql] = await Promise.all([api.sql(), worker.sql()]);
 
     const floor = await run(process.execPath, ["bench/peers/bullmq-chain.mjs"], {
