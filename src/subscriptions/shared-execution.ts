@@ -83,17 +83,20 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   const iterator = source[Symbol.asyncIterator]();
   const located = (error: unknown) =>
     error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { nodes: operation, originalError: error instanceof Error ? error : null });
+  // Plain promise chains, not async functions: this runs once per subscriber per event, and
+  // each async frame costs promises (and, with AsyncLocalStorage on, their hooks).
   const mapped: AsyncGenerator<ExecutionResult> = {
-    next: async () => {
-      let step: IteratorResult<unknown>;
-      try {
-        step = await iterator.next();
-      } catch (error) {
-        throw located(error);
-      }
-      if (step.done) return { done: true, value: undefined };
-      return { done: false, value: await resultFor(args, key, step.value) };
-    },
+    next: () =>
+      iterator.next().then(
+        (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
+          if (step.done) return { done: true, value: undefined };
+          const result = resultFor(args, key, step.value);
+          return result instanceof Promise ? result.then((value) => ({ done: false, value })) : { done: false, value: result };
+        },
+        (error: unknown) => {
+          throw located(error);
+        },
+      ),
     return: async () => {
       await iterator.return?.();
       return { done: true, value: undefined };
