@@ -13,7 +13,9 @@ import { buildExecutionContext, execute } from "@graphql-tools/executor";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../http/context.js";
 
-type Result = ExecutionResult | Promise<ExecutionResult>;
+type Result = ExecutionResult | PromiseLike<ExecutionResult>;
+
+const isPromiseLike = (value: Result): value is PromiseLike<ExecutionResult> => typeof (value as { then?: unknown }).then === "function";
 
 /** Per event object: the result of each distinct selection (dropped with the event). */
 const resultsByEvent = new WeakMap<object, Map<string, Result>>();
@@ -91,7 +93,7 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
         (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
           if (step.done) return { done: true, value: undefined };
           const result = resultFor(args, key, step.value);
-          return result instanceof Promise ? result.then((value) => ({ done: false, value })) : { done: false, value: result };
+          return isPromiseLike(result) ? Promise.resolve(result).then((value) => ({ done: false, value })) : { done: false, value: result };
         },
         (error: unknown) => {
           throw located(error);
