@@ -21,6 +21,7 @@ import { azuriteConnectionString, loadConfig } from "../src/config.js";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../src/db/migrate.js";
 import { startAzurite, type AzuriteHandle } from "../sandbox/azurite.js";
 import { createPrisma } from "../src/db/client.js";
+import { statementCount } from "./peers/sql-counter.mjs";
 import { createEventBus } from "../src/events/bus.js";
 import { issueToken } from "../src/auth/tokens.js";
 import { castadCommand, knobs, ms, port, startServer, table, type Server } from "./lib.js";
@@ -146,11 +147,10 @@ async function main() {
       const channelPrefix = `${redisPrefix}:floor`;
       const rawWs = await startServer({ name: "raw ws", args: ["bench/peers/raw-ws.mjs"], env: { ...env, BENCH_FLOOR_CHANNEL: channelPrefix }, port: await port() });
       servers.push(rawWs);
-      let statements = 0;
-      const prisma = createPrisma({ url: dbUrl.toString(), poolMax: 4, onQuery: () => statements++ });
+      const prisma = createPrisma({ url: dbUrl.toString(), poolMax: 4 });
       const events = createEventBus(config);
       cleanups.push(() => prisma.$disconnect(), () => events.close());
-      const live = await runLive({ prisma, events, api, floor: rawWs, token, ownerId, redisUrl: config.REDIS_URL, channelPrefix, statements: () => statements });
+      const live = await runLive({ prisma, events, api, floor: rawWs, token, ownerId, redisUrl: config.REDIS_URL, channelPrefix, statements: statementCount });
       section("status write -> subscriber (one API process; write = transition(): update + event + publish)", live.text);
     }
     if (knobs.parts.has("worker")) {

@@ -1,6 +1,8 @@
 // Preloaded into every benchmarked server process (`node --import ./bench/peers/sql-counter.mjs`):
 // counts the SQL statements sent through `pg` (which Prisma's pg adapter, PostGraphile and the
 // raw floor all use) and answers the bench over the IPC channel, so no extra port is needed.
+// The bench imports it too, to count its own status writes the same way (Prisma's query log
+// events would add their own CPU to the write being measured).
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -29,3 +31,6 @@ if (process.send) {
   // The IPC channel must not keep a process alive that would otherwise exit.
   process.channel?.unref();
 }
+
+/** Statements sent through `pg` by this process so far. */
+export const statementCount = () => statements;

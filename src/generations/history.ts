@@ -4,6 +4,7 @@ import type { PrismaClient } from "../db/client.js";
 import type { EventBus } from "../events/bus.js";
 import type { GenerationEventMessage } from "../events/message.js";
 import { updateRowReturning, type Kind, type Patch, type RowFor, type Status, type Tx } from "./stages.js";
+import { writeStatus } from "./status-write.js";
 
 interface EventInput {
   projectId: string;
@@ -78,8 +79,18 @@ export async function commit<T>(
 }
 
 /** Applies a guarded change and its event atomically, then publishes. Returns the updated
- *  row, or null when the row had already left `from` (e.g. cancelled meanwhile). */
+ *  row, or null when the row had already left `from` (e.g. cancelled meanwhile). A change with
+ *  no further writes is one statement (status-write.ts); with `also`, one transaction. */
 export async function transition<K extends Kind>(deps: HistoryDeps, input: TransitionInput<K>): Promise<RowFor<K> | null> {
+  if (!input.also) {
+    const done = await writeStatus(deps.prisma, input);
+    if (!done) return null;
+    const { row } = done;
+    deps.events.publish(
+      toMessage({ projectId: row.projectId, kind: input.kind, generationId: row.id, status: row.status, progress: row.progress, message: input.message, sequence: done.sequence, createdAt: done.createdAt }),
+    );
+    return row;
+  }
   return commit(deps, async (tx) => {
     const row = await updateRowReturning(tx, input.kind, input.id, input.from, input.data, input.attempt);
     if (!row) return null;

@@ -57,6 +57,8 @@ export interface Stage<K extends Kind> {
   queue: string;
   /** The setting that says how many of its jobs one worker process runs at once. */
   concurrency: "WORKER_CONCURRENCY_LYRIC" | "WORKER_CONCURRENCY_SONG" | "WORKER_CONCURRENCY_VIDEO";
+  /** Its table in SQL. */
+  table: "lyrics" | "songs" | "videos";
   /** A column only this stage's table has: tells its rows apart from the others'. */
   marker: string;
   /** The stage this one builds on: the column that links to it, and what to say when it did not
@@ -93,6 +95,7 @@ export const STAGES: { [K in Kind]: Stage<K> } = {
     label: "lyrics",
     queue: "lyric",
     concurrency: "WORKER_CONCURRENCY_LYRIC",
+    table: "lyrics",
     marker: "language",
     upstream: null,
     next: "SONG",
@@ -112,6 +115,7 @@ export const STAGES: { [K in Kind]: Stage<K> } = {
     label: "song",
     queue: "song",
     concurrency: "WORKER_CONCURRENCY_SONG",
+    table: "songs",
     marker: "providerTaskId",
     upstream: { kind: "LYRIC", idOf: (row) => row.lyricId, notCompleted: "the lyrics this song builds on did not complete: retry them first" },
     next: "VIDEO",
@@ -132,6 +136,7 @@ export const STAGES: { [K in Kind]: Stage<K> } = {
     label: "video",
     queue: "video",
     concurrency: "WORKER_CONCURRENCY_VIDEO",
+    table: "videos",
     marker: "providerRenderId",
     upstream: { kind: "SONG", idOf: (row) => row.songId, notCompleted: "the song this video builds on did not complete: retry it first" },
     next: null,
