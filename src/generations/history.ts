@@ -1,5 +1,6 @@
-// Every status or progress change of a generation is one GenerationEvent, written in the same
-// transaction as the row change and published once the transaction has committed.
+// Every status or progress change of a generation is one GenerationEvent, written atomically
+// with the row change (one statement, or one transaction when more writes go with it) and
+// published once that has committed.
 import type { PrismaClient } from "../db/client.js";
 import type { EventBus } from "../events/bus.js";
 import type { GenerationEventMessage } from "../events/message.js";
