@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { freePort } from "../scripts/run-data.js";
-import { productionNodeArgs } from "../scripts/production-command.js";
+import { productionCommand } from "../scripts/production-command.js";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -22,6 +22,8 @@ export const knobs = {
   /** Status writes per subscriber count (fewer for the big fan-outs, which cost the most). */
   events: (subscribers: number) => num("BENCH_EVENTS", 0, 0) || (QUICK ? 10 : subscribers >= 10_000 ? 10 : subscribers >= 1000 ? 20 : 40),
   // BENCH_LISTS=songs,videos,projects picks list queries (bench/lists.ts).
+  /** Seconds the start part waits, with nothing to do, before it reads idle RSS. */
+  idleSeconds: num("BENCH_IDLE_SECONDS", 40, 40),
   /** Parts to run, comma-separated: lists,typename,sql,live,start,worker (default all). */
   parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,live,start,worker").split(",")),
   /** Write CPU profiles of castad's processes into this directory, one per measured window
@@ -40,11 +42,13 @@ const PROFILER = join(ROOT, "bench", "peers", "window-profiler.mjs");
 
 /** castad's entry point: the compiled build as production starts it (the Dockerfile's
  *  ENTRYPOINT, node flags included) when there is one, the TypeScript sources otherwise. */
-export function castadCommand(role: "api" | "worker"): { args: string[]; compiled: boolean } {
+export function castadCommand(role: "api" | "worker"): { args: string[]; env: Record<string, string>; compiled: boolean } {
   const dist = join(ROOT, "dist", "src", "main.js"); // npm run build
-  if (existsSync(dist) && process.env.BENCH_FROM_SOURCE !== "1")
-    return { args: productionNodeArgs(ROOT, role).map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a)), compiled: true };
-  return { args: ["--import", "tsx", join(ROOT, "src", "main.ts"), `--role=${role}`], compiled: false };
+  if (existsSync(dist) && process.env.BENCH_FROM_SOURCE !== "1") {
+    const { args, env } = productionCommand(ROOT, role);
+    return { args: args.map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a)), env, compiled: true };
+  }
+  return { args: ["--import", "tsx", join(ROOT, "src", "main.ts"), `--role=${role}`], env: {}, compiled: false };
 }
 
 export interface Server {

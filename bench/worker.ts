@@ -60,12 +60,14 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
       WORKER_HTTP_PORT: "0",
       LOG_LEVEL: "warn",
     };
-    const api = await startServer({ name: "castad api (ads)", args: castadCommand("api").args, env, port: apiPort });
+    const apiCmd = castadCommand("api");
+    const workerCmd = castadCommand("worker");
+    const api = await startServer({ name: "castad api (ads)", args: apiCmd.args, env: { ...env, ...apiCmd.env }, port: apiPort });
     opts.servers.push(api);
     const worker = await startServer({
       name: "castad worker (ads)",
-      args: castadCommand("worker").args,
-      env: { ...env, LOG_LEVEL: "info" },
+      args: workerCmd.args,
+      env: { ...env, ...workerCmd.env, LOG_LEVEL: "info" },
       profile: Boolean(knobs.cpuProfDir),
     });
     opts.servers.push(worker);

@@ -4,7 +4,7 @@
 // sandbox (started here from the repo) and the run's Azurite. Nothing from devDependencies
 // (tsx, the Prisma CLI, azurite, ffmpeg, the sandbox) exists in that folder.
 import { dropDatabases } from "../../scripts/run-data.js";
-import { productionNodeArgs } from "../../scripts/production-command.js";
+import { productionCommand, productionShellLine } from "../../scripts/production-command.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -88,11 +88,17 @@ beforeAll(async () => {
     AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString("127.0.0.1", inject("azuritePort")),
     AZURE_STORAGE_CONTAINER: `p${tag}`,
   };
-  // As the image starts them (its ENTRYPOINT).
-  const dist = (role: "api" | "worker") => ({ cwd: install.dir, args: productionNodeArgs(ROOT, role) });
+  // As the image starts them (its ENTRYPOINT: environment, node flags, entry point).
+  const apiCmd = productionCommand(ROOT, "api");
+  const workerCmd = productionCommand(ROOT, "worker");
   // The API creates the database and applies the migrations shipped in the package.
-  api = await spawnProcess("api", dist("api"), env, { readyTimeoutMs: 60_000 });
-  worker = await spawnProcess("worker", dist("worker"), { ...env, DB_MIGRATE_ON_START: "false", WORKER_HTTP_PORT: String(workerPort) }, { readyTimeoutMs: 60_000 });
+  api = await spawnProcess("api", { cwd: install.dir, args: apiCmd.args }, { ...env, ...apiCmd.env }, { readyTimeoutMs: 60_000 });
+  worker = await spawnProcess(
+    "worker",
+    { cwd: install.dir, args: workerCmd.args },
+    { ...env, ...workerCmd.env, DB_MIGRATE_ON_START: "false", WORKER_HTTP_PORT: String(workerPort) },
+    { readyTimeoutMs: 60_000 },
+  );
   apiUrl = `http://127.0.0.1:${port}`;
   workerUrl = `http://127.0.0.1:${workerPort}`;
 }, 300_000);
@@ -139,7 +145,7 @@ describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => 
     expect(existsSync(join(install.dir, "dist", "sandbox"))).toBe(false);
     // `npm run start:dist` starts node as the image does (same flags).
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    expect(pkg.scripts["start:dist"]).toBe(["node", ...productionNodeArgs(ROOT, "api").slice(0, -1)].join(" "));
+    expect(pkg.scripts["start:dist"]).toBe(productionShellLine(ROOT));
     expect(existsSync(join(install.dir, "dist", "src", "generated", "prisma", "client.js"))).toBe(true);
     expect(api!.lines.join("\n")).toContain("applied migration");
     // The web app ships built and is served at /.
