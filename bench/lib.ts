@@ -41,7 +41,7 @@ const COUNTER = join(ROOT, "bench", "peers", "sql-counter.mjs");
 const PROFILER = join(ROOT, "bench", "peers", "window-profiler.mjs");
 
 /** castad's entry point: the compiled build as production starts it (the Dockerfile's
- *  ENTRYPOINT, node flags included) when there is one, the TypeScript sources otherwise. */
+ *  ENTRYPOINT: its environment and node flags) when there is one, the TypeScript sources otherwise. */
 export function castadCommand(role: "api" | "worker"): { args: string[]; env: Record<string, string>; compiled: boolean } {
   const dist = join(ROOT, "dist", "src", "main.js"); // npm run build
   if (existsSync(dist) && process.env.BENCH_FROM_SOURCE !== "1") {
@@ -49,6 +49,12 @@ export function castadCommand(role: "api" | "worker"): { args: string[]; env: Re
     return { args: args.map((a) => (a.startsWith("dist/") ? join(ROOT, a) : a)), env, compiled: true };
   }
   return { args: ["--import", "tsx", join(ROOT, "src", "main.ts"), `--role=${role}`], env: {}, compiled: false };
+}
+
+/** Starts a castad process of `role` as castadCommand says, with `env` on top of the bench's. */
+export function startCastad(role: "api" | "worker", opts: Omit<StartOptions, "args">): Promise<Server> {
+  const command = castadCommand(role);
+  return startServer({ ...opts, args: command.args, env: { ...opts.env, ...command.env } });
 }
 
 export interface Server {

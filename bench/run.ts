@@ -11,7 +11,7 @@
 //   worker    CPU time and SQL statements per ad in the worker (and API) vs a raw BullMQ chain
 //   copy      (not by default) streamed copy of a provider file into blob storage
 //
-// Knobs: BENCH_QUICK=1 (about a minute), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS,
+// Knobs: BENCH_QUICK=1 (about two minutes), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS,
 // BENCH_CONNECTIONS, BENCH_SUBSCRIBERS=1,1000,10000, BENCH_EVENTS, BENCH_IDLE_SECONDS, BENCH_CPU_PROF=<dir> (CPU
 // profiles of castad's processes, one per measured window), PORT or BENCH_PORT (first of the consecutive ports the servers use;
 // free ports otherwise), BENCH_DATABASE_ADMIN_URL, REDIS_URL.
@@ -24,7 +24,7 @@ import { createPrisma } from "../src/db/client.js";
 import { statementCount } from "./peers/sql-counter.mjs";
 import { createEventBus } from "../src/events/bus.js";
 import { issueToken } from "../src/auth/tokens.js";
-import { castadCommand, knobs, ms, port, startServer, table, type Server } from "./lib.js";
+import { castadCommand, knobs, ms, port, startCastad, startServer, table, type Server } from "./lib.js";
 import { seed, DATASET } from "./seed.js";
 import { listCases, runLists, runStatementCounts, runTypename } from "./lists.js";
 import { runLive } from "./live.js";
@@ -112,27 +112,19 @@ async function main() {
 
     // Cold start first, while the machine is otherwise idle (for this bench).
     const castadPort = await port();
-    const api = await startServer({
-      name: "castad",
-      args: castadCmd.args,
-      env: { ...env, ...castadCmd.env },
-      port: castadPort,
-      profile: Boolean(knobs.cpuProfDir),
-    });
+    const api = await startCastad("api", { name: "castad", env, port: castadPort, profile: Boolean(knobs.cpuProfDir) });
     servers.push(api);
     const yoga = await startServer({ name: "bare yoga", args: ["bench/peers/bare-yoga.mjs"], env, port: await port() });
     servers.push(yoga);
     if (knobs.parts.has("start")) {
-      const workerCmd = castadCommand("worker");
-      const worker = await startServer({ name: "castad worker", args: workerCmd.args, env: { ...env, ...workerCmd.env } });
-      const trio = [api, worker, yoga];
+      const worker = await startCastad("worker", { name: "castad worker", env });
+      const measured: [string, Server][] = [["castad api", api], ["castad worker", worker], ["bare yoga", yoga]];
       await new Promise((r) => setTimeout(r, 2_000));
-      const started = trio.map((p) => p.rssMb());
+      const started = measured.map(([, p]) => p.rssMb());
       // Idle: nothing asked of any of them for a while. V8's memory reducer gives back the
       // start-up garbage only after some quiet seconds (measured: no change at 10 s, done by 30).
       await new Promise((r) => setTimeout(r, knobs.idleSeconds * 1000));
-      const idle = trio.map((p) => p.rssMb());
-      const rows = trio.map((p, i) => [["castad api", "castad worker", "bare yoga"][i]!, ms(p.startMs), started[i]!.toFixed(0), idle[i]!.toFixed(0)]);
+      const rows = measured.map(([name, p], i) => [name, ms(p.startMs), started[i]!.toFixed(0), p.rssMb().toFixed(0)]);
       await worker.stop();
       section(
         `cold start (spawn -> ready) and RSS: 2 s after ready, and idle (${knobs.idleSeconds} s later)`,

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import pg from "pg";
 import { startSandbox } from "../sandbox/server.js";
-import { castadCommand, knobs, ms, port, ratio, ROOT, startServer, table, type Server } from "./lib.js";
+import { knobs, ms, port, ratio, ROOT, startCastad, table, type Server } from "./lib.js";
 
 const run = promisify(execFile);
 
@@ -60,16 +60,9 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
       WORKER_HTTP_PORT: "0",
       LOG_LEVEL: "warn",
     };
-    const apiCmd = castadCommand("api");
-    const workerCmd = castadCommand("worker");
-    const api = await startServer({ name: "castad api (ads)", args: apiCmd.args, env: { ...env, ...apiCmd.env }, port: apiPort });
+    const api = await startCastad("api", { name: "castad api (ads)", env, port: apiPort });
     opts.servers.push(api);
-    const worker = await startServer({
-      name: "castad worker (ads)",
-      args: workerCmd.args,
-      env: { ...env, ...workerCmd.env, LOG_LEVEL: "info" },
-      profile: Boolean(knobs.cpuProfDir),
-    });
+    const worker = await startCastad("worker", { name: "castad worker (ads)", env: { ...env, LOG_LEVEL: "info" }, profile: Boolean(knobs.cpuProfDir) });
     opts.servers.push(worker);
 
     const signUp = await gql<{ signUp: { token: string } }>(api.url, `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {

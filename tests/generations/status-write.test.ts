@@ -5,21 +5,34 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { randomBytes } from "node:crypto";
 import { createPrisma, Prisma, type PrismaClient } from "../../src/db/client.js";
-import type { EventBus } from "../../src/events/bus.js";
+import { createEventBus, type EventBus, type EventListener } from "../../src/events/bus.js";
 import type { GenerationEventMessage } from "../../src/events/message.js";
 import { transition } from "../../src/generations/history.js";
 import { KINDS, STAGES, type Kind } from "../../src/generations/stages.js";
 import { columnOf } from "../../src/generations/status-write.js";
 
 let prisma: PrismaClient;
-const published: GenerationEventMessage[] = [];
-// Only `publish` is used by a status write; the bus's delivery is tested in tests/subscriptions.
-const events = { publish: (e: GenerationEventMessage) => void published.push(e) } as unknown as EventBus;
+let events: EventBus;
 
 beforeAll(() => {
   prisma = createPrisma({ url: inject("databaseUrl"), poolMax: 4 });
+  events = createEventBus({ REDIS_URL: inject("redisUrl"), REDIS_PREFIX: `${inject("redisPrefix")}_sw${randomBytes(3).toString("hex")}`, REDIS_CLUSTER_NODES: undefined });
 });
-afterAll(() => prisma?.$disconnect());
+afterAll(async () => {
+  await events?.close();
+  await prisma?.$disconnect();
+});
+
+/** The next `n` events the bus delivers for a project (over Redis, as subscribers get them). */
+async function received(listener: EventListener, n: number): Promise<GenerationEventMessage[]> {
+  const out: GenerationEventMessage[] = [];
+  while (out.length < n) {
+    const d = await listener.next();
+    if (typeof d === "symbol") throw new Error(`the listener ended: ${String(d)}`);
+    out.push(d);
+  }
+  return out;
+}
 
 async function chain() {
   const user = await prisma.user.create({ data: { email: `sw-${randomBytes(4).toString("hex")}@example.com`, passwordHash: "x" } });
@@ -53,7 +66,7 @@ describe("a status write in one statement", () => {
       SONG: { progress: 50, size: 12_345_678_901n, duration: 31.25, selectedTake: 1, providerTaskId: "task-1", startedAt, attempt: { increment: 1 } },
       VIDEO: { status: "COMPLETED" as const, progress: 100, size: 42n, duration: 30.5, width: 1280, height: 720, finishedAt: startedAt, errorMessage: null },
     };
-    published.length = 0;
+    const listener = await events.listen(project.id, 10);
     for (const kind of KINDS) {
       const row = await transition({ prisma, events }, { kind, id: ids[kind], from: ["PROCESSING"], data: patches[kind], message: `${kind} moved` });
       expect(row, kind).toEqual(await STAGES[kind].find(prisma, ids[kind]));
@@ -67,7 +80,12 @@ describe("a status write in one statement", () => {
       [2, "SONG", "PROCESSING", 50, "SONG moved"],
       [3, "VIDEO", "COMPLETED", 100, "VIDEO moved"],
     ]);
-    expect(published.map((e) => [e.sequence, e.generationId, e.at])).toEqual(stored.map((e) => [e.sequence, e.generationId, e.createdAt.toISOString()]));
+    // Published once each, after commit, as stored.
+    const delivered = await received(listener, 3);
+    await listener.close();
+    expect(delivered.map((e) => [e.sequence, e.generationId, e.status, e.message, e.at])).toEqual(
+      stored.map((e) => [e.sequence, e.generationId, e.status, e.message, e.createdAt.toISOString()]),
+    );
     expect((await prisma.project.findUniqueOrThrow({ where: { id: project.id } })).eventSequence).toBe(3);
   });
 
