@@ -82,7 +82,10 @@ async function main() {
     azurite = await startAzurite({ host: "127.0.0.1", port: 0 });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      NODE_ENV: "test",
+      // As the image runs (its ENV), for every server alike: graphql-js and others take faster
+      // paths in production (graphql's instanceOf alone was 2.7 % of a list's CPU under "test").
+      NODE_ENV: "production",
+      SHUTDOWN_READY_DELAY_MS: "0",
       LOG_LEVEL: "info",
       HOST: "127.0.0.1",
       DATABASE_URL: dbUrl.toString(),
