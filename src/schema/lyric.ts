@@ -12,16 +12,17 @@ export const LyricRef = builder.prismaNode("Lyric", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
-  select: generationSelect,
+  select: { ...generationSelect, title: true, language: true, mood: true, style: true },
   fields: (t) => ({
     kind: t.field({ type: GenerationKindEnum, resolve: () => "LYRIC" as const }),
     // Relations are plugin-prisma relations: a list's query joins them into its one statement.
     project: t.relation("project"),
-    title: t.exposeString("title", { nullable: true }),
+    title: t.string({ nullable: true, resolve: (lyric) => lyric.title }),
+    // The lyric's text is read only when asked for.
     text: t.exposeString("text", { nullable: true }),
-    language: t.expose("language", { type: LanguageEnum }),
-    mood: t.exposeString("mood", { nullable: true }),
-    style: t.exposeString("style", { nullable: true }),
+    language: t.field({ type: LanguageEnum, resolve: (lyric) => lyric.language }),
+    mood: t.string({ nullable: true, resolve: (lyric) => lyric.mood }),
+    style: t.string({ nullable: true, resolve: (lyric) => lyric.style }),
   }),
 });
 

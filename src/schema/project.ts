@@ -12,17 +12,19 @@ export const ProjectRef = builder.prismaNode("Project", {
   // Only the viewer's own projects are found, also through node(id).
   findUnique: (id, ctx) => ({ id, ownerId: ctx.viewer?.id ?? NOBODY }),
   nullable: true,
-  // Only the columns a query asks for (plus the id) are read.
-  select: { id: true },
+  // The short columns are always read and their fields read the row; the description is read
+  // only when asked for (see generation-select.ts for why).
+  select: { id: true, storeName: true, address: true, language: true, createdAt: true, updatedAt: true, eventSequence: true },
   fields: (t) => ({
-    storeName: t.exposeString("storeName"),
-    address: t.exposeString("address", { nullable: true }),
+    storeName: t.string({ resolve: (project) => project.storeName }),
+    address: t.string({ nullable: true, resolve: (project) => project.address }),
     description: t.exposeString("description", { nullable: true }),
-    language: t.expose("language", { type: LanguageEnum }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    lastEventSequence: t.exposeInt("eventSequence", {
+    language: t.field({ type: LanguageEnum, resolve: (project) => project.language }),
+    createdAt: t.field({ type: "DateTime", resolve: (project) => project.createdAt }),
+    updatedAt: t.field({ type: "DateTime", resolve: (project) => project.updatedAt }),
+    lastEventSequence: t.int({
       description: "Sequence of the project's latest generation event: subscribe with `after` set to it to get only what follows.",
+      resolve: (project) => project.eventSequence,
     }),
     images: t.relation("images", { query: { orderBy: { order: "asc" } } }),
     imageCount: t.relationCount("images", { description: "How many photos the project has." }),

@@ -27,31 +27,36 @@ export const SongRef = builder.prismaNode("Song", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
-  select: generationSelect,
+  select: {
+    ...generationSelect,
+    title: true,
+    style: true,
+    duration: true,
+    blobKey: true,
+    imageBlobKey: true,
+    previewUrl: true,
+    selectedTake: true,
+  },
   fields: (t) => ({
     kind: t.field({ type: GenerationKindEnum, resolve: () => "SONG" as const }),
     // Relations are plugin-prisma relations: a list's query joins them into its one statement.
     project: t.relation("project"),
     lyric: t.relation("lyric", { nullable: true }),
-    title: t.exposeString("title", { nullable: true }),
-    style: t.exposeString("style", { nullable: true }),
-    duration: t.exposeFloat("duration", { nullable: true, description: "Seconds." }),
+    title: t.string({ nullable: true, resolve: (song) => song.title }),
+    style: t.string({ nullable: true, resolve: (song) => song.style }),
+    duration: t.float({ nullable: true, description: "Seconds.", resolve: (song) => song.duration }),
     audioUrl: t.string({
       nullable: true,
       description: "The song in our storage; null until the song is COMPLETED.",
-      select: { blobKey: true },
       resolve: (song, _args, ctx) => ctx.services.storage.readUrlOf(song.blobKey),
     }),
-    coverImageUrl: t.string({
-      nullable: true,
-      select: { imageBlobKey: true },
-      resolve: (song, _args, ctx) => ctx.services.storage.readUrlOf(song.imageBlobKey),
-    }),
-    previewUrl: t.exposeString("previewUrl", {
+    coverImageUrl: t.string({ nullable: true, resolve: (song, _args, ctx) => ctx.services.storage.readUrlOf(song.imageBlobKey) }),
+    previewUrl: t.string({
       nullable: true,
       description: "The music service's stream of the first take, as soon as it plays (before the song is COMPLETED). Expires with the provider.",
+      resolve: (song) => song.previewUrl,
     }),
-    selectedTake: t.exposeInt("selectedTake", { nullable: true, description: "Which take audioUrl (and new videos) use." }),
+    selectedTake: t.int({ nullable: true, description: "Which take audioUrl (and new videos) use.", resolve: (song) => song.selectedTake }),
     takes: t.field({ type: [SongTakeRef], resolve: (song, _args, ctx) => songTakes(ctx, song.id) }),
   }),
 });

@@ -14,27 +14,22 @@ export const VideoRef = builder.prismaNode("Video", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
-  select: generationSelect,
+  select: { ...generationSelect, templateId: true, duration: true, width: true, height: true, blobKey: true, thumbnailBlobKey: true },
   fields: (t) => ({
     kind: t.field({ type: GenerationKindEnum, resolve: () => "VIDEO" as const }),
     // Relations are plugin-prisma relations: a list's query joins them into its one statement.
     project: t.relation("project"),
     song: t.relation("song", { nullable: true }),
-    templateId: t.exposeString("templateId", { nullable: true }),
-    duration: t.exposeFloat("duration", { nullable: true, description: "Seconds." }),
-    width: t.exposeInt("width", { nullable: true }),
-    height: t.exposeInt("height", { nullable: true }),
+    templateId: t.string({ nullable: true, resolve: (video) => video.templateId }),
+    duration: t.float({ nullable: true, description: "Seconds.", resolve: (video) => video.duration }),
+    width: t.int({ nullable: true, resolve: (video) => video.width }),
+    height: t.int({ nullable: true, resolve: (video) => video.height }),
     videoUrl: t.string({
       nullable: true,
       description: "The video in our storage; null until the video is COMPLETED.",
-      select: { blobKey: true },
       resolve: (video, _args, ctx) => ctx.services.storage.readUrlOf(video.blobKey),
     }),
-    thumbnailUrl: t.string({
-      nullable: true,
-      select: { thumbnailBlobKey: true },
-      resolve: (video, _args, ctx) => ctx.services.storage.readUrlOf(video.thumbnailBlobKey),
-    }),
+    thumbnailUrl: t.string({ nullable: true, resolve: (video, _args, ctx) => ctx.services.storage.readUrlOf(video.thumbnailBlobKey) }),
   }),
 });
 

@@ -116,6 +116,28 @@ describe("lists in one statement", () => {
     expect(large.songs.statements[0]).toMatch(/"owner_id" = \$/);
   });
 
+  it("long columns (a lyric's text, a project's description) are read only when a query asks for them", async () => {
+    const user = await signUp(api, "columns");
+    const prisma = api.app.services.prisma;
+    const projectId = randomUUID();
+    await prisma.project.create({ data: { id: projectId, ownerId: rowId(user.id), storeName: "Columns", description: "A long story" } });
+    await addChains([projectId], 3, 0);
+    const short = await counted<Songs>(SONGS, { first: 3 }, user.token);
+    const LONG = `{ songs(first: 3) { edges { node { title lyric { title text } project { storeName description } } } } }`;
+    type Long = { songs: { edges: { node: { lyric: { text: string | null }; project: { description: string | null } } }[] } };
+    const long = await counted<Long>(LONG, {}, user.token);
+
+    expect(short.statements).toHaveLength(1);
+    expect(short.statements[0]).not.toMatch(/"text"|"description"/);
+    expect(long.statements).toHaveLength(1);
+    expect(long.statements[0]).toMatch(/"text"/);
+    expect(long.statements[0]).toMatch(/"description"/);
+    for (const e of long.data.songs.edges) {
+      expect(e.node.lyric.text).toBe("la la");
+      expect(e.node.project.description).toBe("A long story");
+    }
+  });
+
   it("the takes of a list of songs are one more statement, for 5 and for 100 songs", async () => {
     const user = await signUp(api, "takes");
     const prisma = api.app.services.prisma;
