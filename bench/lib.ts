@@ -182,3 +182,39 @@ export function table(head: string[], rows: (string | number)[][]): string {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].map((l) => `  ${l}`).join("\n");
 }
+
+/** A redis-server of the bench's own on a free port (nothing else talks to it), so the commands
+ *  a part sends can be counted exactly (`INFO commandstats`). */
+export async function startPrivateRedis(): Promise<{ url: string; commands(): Promise<Map<string, number>>; reset(): Promise<void>; stop(): Promise<void> }> {
+  const { Redis } = await import("ioredis");
+  const redisPort = await freePort();
+  const url = `redis://127.0.0.1:${redisPort}`;
+  const child = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect();
+      break;
+    } catch (err) {
+      if (attempt > 200) throw new Error(`bench: private redis-server did not start: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return {
+    url,
+    /** Calls per command since the last reset, without this client's own INFO and CONFIG. */
+    async commands() {
+      const info = await client.info("commandstats");
+      const counts = new Map<string, number>();
+      for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+        if (m[1] !== "info" && m[1] !== "config|resetstat") counts.set(m[1]!, Number(m[2]));
+      }
+      return counts;
+    },
+    reset: async () => void (await client.config("RESETSTAT")),
+    async stop() {
+      client.disconnect();
+      child.kill("SIGKILL");
+    },
+  };
+}
