@@ -22,6 +22,8 @@ export const knobs = {
   /** Status writes per subscriber count (fewer for the big fan-outs, which cost the most). */
   events: (subscribers: number) => num("BENCH_EVENTS", 0, 0) || (QUICK ? 10 : subscribers >= 10_000 ? 10 : subscribers >= 1000 ? 20 : 40),
   // BENCH_LISTS=songs,videos,projects picks list queries (bench/lists.ts).
+  /** Ads the worker part runs at once. */
+  ads: num("BENCH_ADS", 20, 5),
   /** Seconds the start part waits, with nothing to do, before it reads idle RSS. */
   idleSeconds: num("BENCH_IDLE_SECONDS", 40, 40),
   /** Parts to run, comma-separated: lists,typename,sql,live,start,worker (default all). */

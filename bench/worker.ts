@@ -34,7 +34,7 @@ async function uploadPhoto(url: string, token: string, projectId: string, png: A
 }
 
 export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: string; redisPrefix: string; servers: Server[] }): Promise<string> {
-  const ads = knobs.quick ? 5 : 20;
+  const ads = knobs.ads;
   const sandbox = await startSandbox({
     port: 0,
     speed: 1000,
