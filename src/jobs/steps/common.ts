@@ -44,7 +44,10 @@ export async function complete<K extends Kind>(
   message: string,
   blobKeys: (string | null)[] = [],
 ) {
-  let next: Awaited<ReturnType<typeof nextStage>> = null;
+  // One statement (no `also`): the next stage is looked up after the commit, not inside it.
+  // Nothing is lost by that: the lookup only reads, its job id is deterministic (enqueueing
+  // twice is one job), the job checks the row's status itself, and if this process dies before
+  // enqueueing, the reconciler does it.
   const done = await transition(deps, {
     kind,
     id: row.id,
@@ -52,14 +55,9 @@ export async function complete<K extends Kind>(
     attempt: row.attempt,
     data: { ...data, status: "COMPLETED", progress: 100, finishedAt: new Date(), errorCode: null, errorMessage: null },
     message,
-    also: async (tx) => {
-      next = await nextStage(tx, kind, row.id);
-      return [];
-    },
   });
-  // After commit; if this process dies right here, the reconciler enqueues it.
-  const ready = next as Awaited<ReturnType<typeof nextStage>>;
-  if (done && ready) await deps.jobs.enqueue(ready.kind, ready.id, ready.attempt);
+  const ready = done ? await nextStage(deps.prisma, kind, row.id) : null;
+  if (ready) await deps.jobs.enqueue(ready.kind, ready.id, ready.attempt);
   if (!done) {
     const now = await findRow(deps.prisma, kind, row.id);
     // A newer attempt writes the same keys: its files are not ours to remove.
