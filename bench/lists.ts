@@ -193,7 +193,12 @@ export async function runTypename(castad: Server, yoga: Server, token: string): 
   for (const t of targets) await load(t, 1);
   const runs: Run[][] = [[], []];
   for (let round = 0; round < knobs.rounds; round++) {
-    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) runs[i]!.push(await load(targets[i]!, Math.min(3, knobs.seconds)));
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const profiled = knobs.cpuProfDir && round === 0 && i === 0;
+      const stop = profiled ? await castad.profile(join(knobs.cpuProfDir!, "api-typename.cpuprofile")) : null;
+      runs[i]!.push(await load(targets[i]!, Math.min(3, knobs.seconds)));
+      await stop?.();
+    }
   }
   const [c, y] = runs.map((rs) => ({ cpu: median(rs.map((r) => r.cpu)), rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) })) as [
     { cpu: number; rps: number; p50: number; p99: number },

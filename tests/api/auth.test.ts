@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueToken } from "../../src/auth/tokens.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { issueToken, verifyToken } from "../../src/auth/tokens.js";
 import { postGraphql, startTestApi, type TestApi } from "../helpers/app.js";
 import { checked, expectError, ok, rowId } from "../helpers/gql.js";
 
@@ -188,6 +188,26 @@ describe("bearer tokens", () => {
     // ...while the same user with a normal lifetime gets through.
     const fresh = await issueToken(api.config, userId);
     expect(ok(await api.gql<{ projects: { edges: unknown[] } }>(PROJECTS, {}, fresh)).projects.edges).toEqual([]);
+  });
+
+  it("a token verified once is remembered only for its own bytes, its own secret and its lifetime", async () => {
+    const config = { jwtSecret: randomBytes(32).toString("base64url"), JWT_TTL_SECONDS: 60 };
+    const token = await issueToken(config, userId);
+    expect(await verifyToken(config, token)).toMatchObject({ ok: true, userId });
+    expect(await verifyToken(config, token)).toMatchObject({ ok: true, userId });
+    // The same string under another secret, and a changed signature, are checked in full.
+    expect(await verifyToken({ ...config, jwtSecret: randomBytes(32).toString("base64url") }, token)).toEqual({ ok: false, reason: "invalid" });
+    const tampered = token.slice(0, -2) + (token.endsWith("AA") ? "BB" : "AA");
+    expect(await verifyToken(config, tampered)).toEqual({ ok: false, reason: "invalid" });
+    // Expiry is checked on every use, remembered or not.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 61_000);
+      expect(await verifyToken(config, token)).toEqual({ ok: false, reason: "expired" });
+      expect(await verifyToken(config, token)).toEqual({ ok: false, reason: "expired" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("garbage, foreign-secret and malformed headers are UNAUTHENTICATED", async () => {

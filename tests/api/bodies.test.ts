@@ -96,6 +96,27 @@ describe("request bodies", () => {
     expectError(res, "PAYLOAD_TOO_LARGE");
   });
 
+  it("a JSON body of unknown length (chunked) is counted as it arrives: over the limit it is PAYLOAD_TOO_LARGE too", async () => {
+    const json = JSON.stringify({ query: "{ viewer { id } }", variables: { pad: "x".repeat(api.config.JSON_MAX_BODY_BYTES) } });
+    const chunkedPost = (body: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${api.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on("error", reject);
+        for (let i = 0; i < body.length; i += 16_384) req.write(body.slice(i, i + 16_384));
+        req.end();
+      });
+    const big = await chunkedPost(json);
+    expect(big.status).toBe(413);
+    expect((JSON.parse(big.text) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe("PAYLOAD_TOO_LARGE");
+    // A small chunked body is read and answered as usual.
+    const small = await chunkedPost(JSON.stringify({ query: "{ __typename }" }));
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.text)).toEqual({ data: { __typename: "Query" } });
+  });
+
   it("multipart needs the preflight header and carries only the upload mutation", async () => {
     const projectId = await createProject(api, token);
     const form = () => {
