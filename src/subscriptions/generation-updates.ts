@@ -51,60 +51,86 @@ async function currentState(prisma: PrismaClient, projectId: string) {
   };
 }
 
-async function* stream(deps: UpdateDeps, listener: EventListener, projectId: string, after: number | null): AsyncGenerator<GenerationEventMessage> {
-  try {
-    let cursor: number;
-    if (after === null) {
-      const state = await currentState(deps.prisma, projectId);
-      for (const event of state.events) yield event;
-      cursor = state.head;
-    } else {
-      cursor = after;
-    }
-    const catchUp = async function* () {
-      for await (const event of storedAfter(deps.prisma, projectId, cursor)) {
-        cursor = event.sequence;
-        yield event;
-      }
-    };
-    if (after !== null) yield* catchUp();
-    for (;;) {
-      const delivery = await listener.next();
-      if (delivery === CLOSED) return;
-      if (delivery === INTERRUPTED) throw serviceUnavailable("redis");
-      if (delivery === OVERFLOW) {
-        yield* catchUp();
-        continue;
-      }
-      if (delivery.sequence <= cursor) continue;
-      if (delivery.sequence === cursor + 1) {
-        cursor = delivery.sequence;
-        yield delivery;
-        continue;
-      }
-      yield* catchUp();
-    }
-  } finally {
-    await listener.close();
-  }
-}
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** Starts listening (before reading the database, so nothing committed after the read is
  *  missed) and returns the event stream. Its `return()` — what graphql-ws and yoga call when
  *  a client unsubscribes or disconnects — closes the listener at once, even while the stream
- *  waits for the next event. */
+ *  waits for the next event.
+ *
+ *  A live event in order is handed on by a plain promise chain (no async generator): this runs
+ *  once per subscriber per event, ten thousand times for one status write on a busy project.
+ *  Whatever comes from the database — the start, and the catch-up after a gap or an overflow —
+ *  is an async generator, which hands out its events before live ones resume. */
 export async function generationUpdates(deps: UpdateDeps, projectId: string, after: number | null): Promise<AsyncIterableIterator<GenerationEventMessage>> {
   const listener = await deps.events.listen(projectId, deps.maxBuffer);
-  const inner = stream(deps, listener, projectId, after);
+  let cursor = after ?? 0;
+  let finished = false;
+
+  async function* catchUp() {
+    for await (const event of storedAfter(deps.prisma, projectId, cursor)) {
+      cursor = event.sequence;
+      yield event;
+    }
+  }
+  async function* start() {
+    const state = await currentState(deps.prisma, projectId);
+    for (const event of state.events) yield event;
+    cursor = state.head;
+  }
+  /** Events from the database to hand out before the next live one. */
+  let stored: AsyncGenerator<GenerationEventMessage, void> | null = after === null ? start() : catchUp();
+
+  const end = async () => {
+    finished = true;
+    const pending = stored;
+    stored = null;
+    await listener.close();
+    await pending?.return();
+  };
+  const failed = (err: unknown) =>
+    end().then(() => {
+      throw err;
+    });
+
+  const live = (): Promise<IteratorResult<GenerationEventMessage>> =>
+    listener.next().then((delivery) => {
+      if (delivery === CLOSED) return end().then(() => DONE);
+      if (delivery === INTERRUPTED) return failed(serviceUnavailable("redis"));
+      if (delivery === OVERFLOW) {
+        stored = catchUp();
+        return next();
+      }
+      if (delivery.sequence <= cursor) return live();
+      if (delivery.sequence === cursor + 1) {
+        cursor = delivery.sequence;
+        return { done: false, value: delivery };
+      }
+      // A gap: what is missing is in the database.
+      stored = catchUp();
+      return next();
+    });
+
+  const next = (): Promise<IteratorResult<GenerationEventMessage>> => {
+    if (finished) return Promise.resolve(DONE);
+    const from = stored;
+    if (!from) return live();
+    return from.next().then((step) => {
+      if (!step.done) return step;
+      if (stored === from) stored = null;
+      return next();
+    }, failed);
+  };
+
   const iterator: AsyncIterableIterator<GenerationEventMessage> = {
-    next: () => inner.next(),
-    return: async (value?: unknown) => {
-      await listener.close();
-      return inner.return(value as undefined);
+    next,
+    return: async () => {
+      await end();
+      return DONE;
     },
     throw: async (err?: unknown) => {
-      await listener.close();
-      return inner.throw(err);
+      await end();
+      throw err;
     },
     [Symbol.asyncIterator]: () => iterator,
   };
