@@ -34,6 +34,15 @@ function randomHex(bytes: number): string {
   return pool.toString("hex", used - bytes, used);
 }
 
+/** Makes `correlation` current for the rest of the running function and everything it awaits
+ *  afterwards (AsyncLocalStorage.enterWith), for a caller that runs a long loop of its own:
+ *  graphql-ws iterates a subscription in the async function that asked for it. Only call it
+ *  where that function has awaited before (its own continuation), never at the top of an event
+ *  handler, whose later events would inherit it. */
+export function enterCorrelation(correlation: Correlation): void {
+  storage.enterWith(correlation);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 

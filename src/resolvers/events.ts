@@ -38,8 +38,8 @@ export async function subscribeGenerationUpdates(ctx: Ctx, projectId: string, af
 function streamFrom(ctx: Ctx, projectId: string, after: number | null | undefined) {
   const seen = ctx.lastSequences?.[toGlobalId("Project", projectId)] ?? ctx.lastSequences?.[projectId];
   if (seen != null && (after == null || seen > after)) after = seen;
-  const { prisma, events, config } = ctx.services;
-  return generationUpdates({ prisma, events, maxBuffer: config.SUBSCRIPTION_MAX_BUFFER }, projectId, after ?? null);
+  const { prisma, events, config, log } = ctx.services;
+  return generationUpdates({ prisma, events, log, maxBuffer: config.SUBSCRIPTION_MAX_BUFFER }, projectId, after ?? null);
 }
 
 /** How many projects one viewer-wide subscription follows at most (newest first). */

@@ -9,11 +9,13 @@ import { KINDS, STAGES } from "../generations/stages.js";
 import { CLOSED, INTERRUPTED, OVERFLOW, type EventBus, type EventListener } from "../events/bus.js";
 import { serviceUnavailable } from "../unavailable.js";
 import type { GenerationEventMessage } from "../events/message.js";
+import type { Logger } from "../logger.js";
 
 interface UpdateDeps {
   prisma: PrismaClient;
   events: EventBus;
   maxBuffer: number;
+  log: Pick<Logger, "debug">;
 }
 
 const PAGE = 500;
@@ -97,19 +99,20 @@ export async function generationUpdates(deps: UpdateDeps, projectId: string, aft
     listener.next().then((delivery) => {
       if (delivery === CLOSED) return end().then(() => DONE);
       if (delivery === INTERRUPTED) return failed(serviceUnavailable("redis"));
-      if (delivery === OVERFLOW) {
-        stored = catchUp();
-        return next();
-      }
+      if (delivery === OVERFLOW) return fromDatabase("overflow");
       if (delivery.sequence <= cursor) return live();
       if (delivery.sequence === cursor + 1) {
         cursor = delivery.sequence;
         return { done: false, value: delivery };
       }
       // A gap: what is missing is in the database.
-      stored = catchUp();
-      return next();
+      return fromDatabase("gap");
     });
+  const fromDatabase = (reason: "gap" | "overflow") => {
+    deps.log.debug({ projectId, after: cursor, reason }, "subscription catching up from the database");
+    stored = catchUp();
+    return next();
+  };
 
   const next = (): Promise<IteratorResult<GenerationEventMessage>> => {
     if (finished) return Promise.resolve(DONE);

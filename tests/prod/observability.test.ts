@@ -13,6 +13,7 @@ import { freePort, startTestApi, type TestApi } from "../helpers/app.js";
 import { startStack, projectWithPhotos, watchEvents, type Stack } from "../helpers/pipeline.js";
 import { ensureStopped, spawnCastad, spawnWorker, waitFor, type WorkerProcess } from "../helpers/pipeline-tools.js";
 import { wsClient } from "../helpers/subscriptions.js";
+import { transition } from "../../src/generations/history.js";
 
 const json = (lines: string[]) =>
   lines.flatMap((l) => {
@@ -105,6 +106,40 @@ describe("correlation", () => {
       );
       const made = json(api!.lines).filter((l) => l["msg"] === "operation")[before];
       expect(made?.["requestId"]).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await client.dispose();
+    }
+  });
+  it("keeps a subscription's own request id in what it logs while its events flow", async () => {
+    const { user, projectId, rowId } = await projectWithPhotos(stack, { photos: 0 });
+    const { services } = stack.api.app;
+    const lyric = await services.prisma.lyric.create({ data: { projectId: rowId, language: "EN", status: "PROCESSING" } });
+    const client = wsClient(`http://127.0.0.1:${port}`, user.token);
+    const requestId = `sub-${randomBytes(4).toString("hex")}`;
+    const traceId = randomBytes(16).toString("hex");
+    const received: number[] = [];
+    try {
+      client.subscribe<{ generationUpdated: { sequence: number } }>(
+        {
+          query: `subscription($p: ID!) { generationUpdated(projectId: $p, after: 0) { sequence } }`,
+          variables: { p: projectId },
+          extensions: { requestId, traceparent: `00-${traceId}-${"c".repeat(16)}-01` },
+        },
+        { next: (v) => void received.push(v.data!.generationUpdated.sequence), error: () => {}, complete: () => {} },
+      );
+      // The subscription is live once the API listens on the project's channel.
+      await waitFor("the subscription listening", async () => Number(((await services.redis.pubsub("NUMSUB", `${stack.api.config.REDIS_PREFIX}:generation-events:${rowId}`)) as [string, number])[1]) > 0);
+      await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 1 }, message: "first" });
+      await waitFor("the first event", () => received.length === 1);
+      // An event committed but never published (its publisher died): the next one shows a gap,
+      // which the subscription fills from the database, logging why, in its own loop.
+      const silent = { ...services, events: { ...services.events, publish: () => {} } };
+      await transition(silent, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 2 }, message: "lost" });
+      await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 3 }, message: "published" });
+      await waitFor("the lost event and the next", () => received.length === 3);
+      expect(received).toEqual([1, 2, 3]);
+      const line = await waitFor("the catch-up log line", () => json(api!.lines).find((l) => l["msg"] === "subscription catching up from the database" && l["projectId"] === rowId));
+      expect(line, api!.lines.join("\n")).toMatchObject({ requestId, traceId, reason: "gap", after: 1 });
     } finally {
       await client.dispose();
     }

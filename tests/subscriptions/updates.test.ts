@@ -24,7 +24,7 @@ describe("generationUpdates", () => {
   it("a slow consumer misses nothing and the server buffers at most maxBuffer events for it", async () => {
     const services = stack.api.app.services;
     const { project, lyric } = await processingLyric();
-    const updates = await generationUpdates({ prisma: services.prisma, events: services.events, maxBuffer: 3 }, project.id, 0);
+    const updates = await generationUpdates({ prisma: services.prisma, events: services.events, log: services.log, maxBuffer: 3 }, project.id, 0);
     // A second, unbounded listener tells when all events reached this process.
     const probe = await services.events.listen(project.id, 1_000);
     const bufferedListener = () => services.events.stats();
@@ -47,7 +47,7 @@ describe("generationUpdates", () => {
   it("fills a gap from the database when a live event is lost", async () => {
     const services = stack.api.app.services;
     const { project, lyric } = await processingLyric();
-    const updates = await generationUpdates({ prisma: services.prisma, events: services.events, maxBuffer: 100 }, project.id, 0);
+    const updates = await generationUpdates({ prisma: services.prisma, events: services.events, log: services.log, maxBuffer: 100 }, project.id, 0);
     await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 1 }, message: "first" });
     expect((await updates.next()).value!.sequence).toBe(1);
     // The stream is now live. Two events are committed but never published (as when a
