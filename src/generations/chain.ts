@@ -15,10 +15,11 @@ async function adRunOf(tx: Tx, kind: Kind, id: string) {
 
 /** Ids of the stages after `kind` in the same ad run, nearest first. */
 export async function laterStages(tx: Tx, kind: Kind, id: string): Promise<{ kind: Kind; id: string }[]> {
+  if (!STAGES[kind].next) return []; // the last stage: no run to read
   const run = await adRunOf(tx, kind, id);
   if (!run) return [];
   const later: { kind: Kind; id: string }[] = [];
-  for (let next = STAGES[kind].next; next; next = STAGES[next].next) later.push({ kind: next, id: run[STAGES[next].adRunColumn] });
+  for (let next: Kind | null = STAGES[kind].next; next; next = STAGES[next].next) later.push({ kind: next, id: run[STAGES[next].adRunColumn] });
   return later;
 }
 

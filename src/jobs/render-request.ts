@@ -35,16 +35,21 @@ async function captionsFor(deps: WorkerDeps, song: Song, until: number): Promise
 }
 
 export async function renderRequest(deps: WorkerDeps, video: Video, webhookUrl: string): Promise<{ input: CreateRenderInput; templateId: string; duration: number }> {
-  const song = video.songId ? await deps.prisma.song.findUnique({ where: { id: video.songId } }) : null;
+  // The song with its lyric, project and photos: one statement (Prisma joins the relations).
+  const [song, template] = await Promise.all([
+    video.songId
+      ? deps.prisma.song.findUnique({
+          where: { id: video.songId },
+          include: { lyric: { select: { text: true } }, project: { include: { images: { orderBy: { order: "asc" }, take: MAX_PHOTOS } } } },
+        })
+      : null,
+    templateFor(deps, video),
+  ]);
   if (!song || song.status !== "COMPLETED" || !song.blobKey) {
     throw new StepFailure("FAILED_PRECONDITION", "The song for this video is not available any more.");
   }
-  const [project, lyric, images, template] = await Promise.all([
-    deps.prisma.project.findUniqueOrThrow({ where: { id: video.projectId } }),
-    song.lyricId ? deps.prisma.lyric.findUnique({ where: { id: song.lyricId } }) : null,
-    deps.prisma.projectImage.findMany({ where: { projectId: video.projectId }, orderBy: { order: "asc" }, take: MAX_PHOTOS }),
-    templateFor(deps, video),
-  ]);
+  const { project, lyric } = song;
+  const images = project.images;
   if (images.length === 0) throw new StepFailure("FAILED_PRECONDITION", "The project has no photos any more.");
   const plan = planModifications(template, {
     imageUrls: await Promise.all(images.map((i) => deps.storage.readUrl(i.blobKey))),

@@ -6,7 +6,7 @@ import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Services } from "../services.js";
 import { failGeneration } from "../generations/chain.js";
 import { transition } from "../generations/history.js";
-import { ACTIVE, findRow, providerIdOf, STAGES, type Kind, type RowFor } from "../generations/stages.js";
+import { ACTIVE, findRow, providerIdOf, STAGES, type AnyRow, type Kind, type RowFor } from "../generations/stages.js";
 import { ProviderError, type Providers } from "../providers/index.js";
 import { webhooksReach } from "../startup/reachability.js";
 import { ProviderTaskFailed, describeFailure, StepFailure } from "./failures.js";
@@ -19,8 +19,11 @@ export interface WorkerDeps extends Services {
   providers: Providers;
 }
 
-type StepResult = { done: true } | { waitMs: number };
+/** `finished`: the row as the step's own last write left it (saves reading it back). */
+type StepResult = { done: true; finished?: AnyRow | null } | { waitMs: number };
 export const DONE: StepResult = { done: true };
+/** Done, with the row the step's last write returned (null when that write found the row moved on). */
+export const doneWith = (finished: AnyRow | null): StepResult => ({ done: true, finished });
 
 export type Step<K extends Kind> = (deps: WorkerDeps, row: RowFor<K>, job: Job<GenerationJobData>) => Promise<StepResult>;
 
@@ -142,7 +145,7 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
   }
   if ("done" in result) {
     stepTimer({ result: "done" });
-    const final = await findRow(deps.prisma, kind, generationId);
+    const final = result.finished ?? (await findRow(deps.prisma, kind, generationId));
     if (final && final.attempt === attempt && !ACTIVE.includes(final.status)) {
       const durationMs = (final.finishedAt ?? new Date()).getTime() - final.createdAt.getTime();
       log.info({ status: final.status, errorCode: final.errorCode ?? undefined, durationMs }, "generation finished");

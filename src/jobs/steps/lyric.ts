@@ -1,5 +1,5 @@
 import type { Lyric } from "../../generated/prisma/client.js";
-import { DONE, type Step } from "../runner.js";
+import { DONE, doneWith, type Step } from "../runner.js";
 import { advance, complete, start } from "./common.js";
 
 export const lyricStep: Step<"LYRIC"> = async (deps, initial) => {
@@ -17,6 +17,5 @@ export const lyricStep: Step<"LYRIC"> = async (deps, initial) => {
   });
   const latest = await advance(deps, "LYRIC", row, 90, "Lyrics written, saving");
   if (!latest) return DONE;
-  await complete(deps, "LYRIC", latest, { title: result.title, text: result.lyrics, model: result.model }, "Lyrics ready");
-  return DONE;
+  return doneWith(await complete(deps, "LYRIC", latest, { title: result.title, text: result.lyrics, model: result.model }, "Lyrics ready"));
 };

@@ -7,7 +7,7 @@ import { providerIdOf, STAGES, type Kind, type PatchFor, type RowFor } from "../
 import { generationBlobKey } from "../../storage/keys.js";
 import { callbackUrl } from "../callbacks.js";
 import { ProviderTaskFailed, describeFailure } from "../failures.js";
-import { DONE, pollDelay, type Step, type WorkerDeps } from "../runner.js";
+import { DONE, doneWith, pollDelay, type Step, type WorkerDeps } from "../runner.js";
 import { advance, complete, copyPicture, copyReporter, start } from "./common.js";
 import { beginSubmission, forgetSubmission, pendingSubmission, recordSubmitted } from "../submissions.js";
 import { isProviderError } from "../../providers/errors.js";
@@ -143,7 +143,6 @@ export function providerTaskStep<K extends Kind, S extends TaskState>(task: Prov
     if (!row) return DONE;
     const pictureKey = await copyPicture(deps, result.pictureUrl, generationBlobKey(row.projectId, blobs.folder, row.id, result.picture ?? blobs.picture), task.provider, row.id);
     const extraKeys = result.extras ? await result.extras(deps, row, { ...copied, key, pictureKey }) : [];
-    await complete(deps, kind, row, result.completed({ ...copied, key }, pictureKey), messages.ready, [key, pictureKey, ...extraKeys]);
-    return DONE;
+    return doneWith(await complete(deps, kind, row, result.completed({ ...copied, key }, pictureKey), messages.ready, [key, pictureKey, ...extraKeys]));
   };
 }
