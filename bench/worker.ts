@@ -4,12 +4,16 @@
 // copying the sandbox's (small) media into blob storage and its idle work meanwhile (stalled
 // checks, health probes). The floor is a raw BullMQ three-stage chain in a process of its own.
 // Both run on a redis-server of the bench's own, so their Redis commands per ad are counted exactly.
+// The media-copy share is measured apart (bench/peers/copy-cpu.mjs): the same number of copies, of
+// the same sizes, through castad's copy code in a process of its own; the worker's CPU without it
+// is the orchestration the target is about.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import pg from "pg";
 import { startSandbox } from "../sandbox/server.js";
-import { knobs, ms, port, ratio, ROOT, startCastad, startPrivateRedis, table, type Server } from "./lib.js";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { castadCommand, knobs, ms, port, ratio, ROOT, startCastad, startPrivateRedis, table, type Server } from "./lib.js";
 
 const run = promisify(execFile);
 
@@ -109,6 +113,8 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     const redisTotal = [...commands.values()].reduce((a, b) => a + b, 0);
     const topCommands = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([c, n]) => `${c} ${(n / ads).toFixed(1)}`).join(", ");
 
+    const copies = await mediaCopyCpu(opts.env, projects.slice(1), sandbox.url);
+
     const floor = await run(process.execPath, ["bench/peers/bullmq-chain.mjs"], {
       cwd: ROOT,
       env: { ...process.env, BENCH_CHAINS: String(ads), BENCH_PREFIX: `${opts.redisPrefix}:chain`, REDIS_URL: redis.url },
@@ -124,11 +130,39 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
           ["raw BullMQ 3-stage chain (floor)", ms(chain.cpuMsPerChain), "0", chain.redisCommandsPerChain.toFixed(1), "1.00×"],
         ],
       ) +
-      `\n  castad's Redis commands per ad, most sent: ${topCommands}`
+      `\n  castad's Redis commands per ad, most sent: ${topCommands}` +
+      (copies
+        ? `\n  media copy: the worker copied ${(copies.copies / ads).toFixed(1)} files (${(copies.bytes / ads / 1024 / 1024).toFixed(2)} MB) per ad; ` +
+          `the same copies through castad's copy code alone cost ${ms(copies.cpuMs / ads)} CPU per ad, ` +
+          `so orchestration (the worker without them) ≈ ${ms((cpu.worker - copies.cpuMs) / ads)} per ad (target ≤ 30 ms)`
+        : "\n  media copy: not measured (needs `npm run build`)")
     );
   } finally {
     await redis.stop();
     await db.end();
     await sandbox.close();
   }
+}
+
+/** CPU time of the copies the worker made for the measured ads, made again by castad's copy code
+ *  in a process started like the worker (see bench/peers/copy-cpu.mjs); null without a build. */
+async function mediaCopyCpu(env: NodeJS.ProcessEnv, projectIds: string[], sandboxUrl: string) {
+  const command = castadCommand("worker");
+  if (!command.compiled) return null;
+  const container = BlobServiceClient.fromConnectionString(env.AZURE_STORAGE_CONNECTION_STRING!).getContainerClient(env.AZURE_STORAGE_CONTAINER ?? "castad");
+  const plan: number[][] = [];
+  for (const globalId of projectIds) {
+    const projectId = Buffer.from(globalId, "base64").toString().split(":")[1]!;
+    const sizes: number[] = [];
+    for (const folder of ["songs", "videos"]) {
+      for await (const blob of container.listBlobsFlat({ prefix: `projects/${projectId}/${folder}/` })) sizes.push(blob.properties.contentLength ?? 0);
+    }
+    plan.push(sizes);
+  }
+  const flags = command.args.slice(0, command.args.findIndex((a) => a.endsWith("main.js")));
+  const { stdout } = await run(process.execPath, [...flags, "bench/peers/copy-cpu.mjs"], {
+    cwd: ROOT,
+    env: { ...env, ...command.env, BENCH_COPY_PLAN: JSON.stringify(plan), BENCH_COPY_SOURCE: sandboxUrl },
+  });
+  return JSON.parse(stdout.trim().split("\n").pop()!) as { cpuMs: number; copies: number; bytes: number };
 }
