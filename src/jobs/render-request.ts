@@ -36,6 +36,7 @@ async function captionsFor(deps: WorkerDeps, song: Song, until: number): Promise
 
 export async function renderRequest(deps: WorkerDeps, video: Video, webhookUrl: string): Promise<{ input: CreateRenderInput; templateId: string; duration: number }> {
   // The song with its lyric, project and photos: one statement (Prisma joins the relations).
+  // A video's song is always of the video's own project (generateVideo and generateAd see to it).
   const [song, template] = await Promise.all([
     video.songId
       ? deps.prisma.song.findUnique({
