@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { Agent, interceptors, type Dispatcher } from "undici";
 import { RestError } from "@azure/storage-blob";
-import { BlobTooLargeError, type BlobStorage } from "../storage/blob-storage.js";
+import { BlobTooLargeError, BodyLengthError, type BlobStorage } from "../storage/blob-storage.js";
 import { ProviderError, ProviderErrorCode, isRetryableStatus, redactUrl, type ProviderName } from "./errors.js";
 
 export interface CopyUrlToBlobOptions {
@@ -106,12 +106,14 @@ export async function copyUrlToBlob(opts: CopyUrlToBlobOptions): Promise<CopyRes
         contentType,
         maxBytes: opts.maxBytes,
         onProgress: opts.onProgress,
+        size: Number.isFinite(declared) && declared >= 0 ? declared : undefined,
       });
     } catch (err) {
       body.destroy();
       if (deadline.signal.aborted) throw timedOut();
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (err instanceof BlobTooLargeError) throw fail(ProviderErrorCode.MEDIA_TOO_LARGE, false, `${safeUrl} exceeds ${opts.maxBytes} bytes`);
+      if (err instanceof BodyLengthError) throw fail(ProviderErrorCode.MEDIA_DOWNLOAD_FAILED, true, `${safeUrl}: more than the declared ${declared} bytes`);
       if (err instanceof RestError) {
         const status = err.statusCode ?? 0;
         throw fail(ProviderErrorCode.STORAGE_FAILED, status === 0 || isRetryableStatus(status), `blob upload failed: HTTP ${status} ${err.code ?? ""}`.trim(), {

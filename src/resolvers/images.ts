@@ -153,7 +153,7 @@ export async function uploadProjectImages(ctx: Ctx, projectId: string, files: re
       const id = randomUUID();
       const blobKey = imageBlobKey(project.id, id, EXTENSION[photo.contentType]);
       written.push(blobKey);
-      const size = await storage.upload(blobKey, Readable.from([photo.bytes]), { contentType: photo.contentType });
+      const size = await storage.upload(blobKey, Readable.from([photo.bytes]), { contentType: photo.contentType, size: photo.bytes.length });
       uploaded.push({ id, blobKey, fileName: safeFileName(file.name, photo.contentType), contentType: photo.contentType, size });
     }
     return await prisma.$transaction(async (tx) => {

@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BlobTooLargeError } from "../../src/storage/blob-storage.js";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { BlobTooLargeError, BodyLengthError } from "../../src/storage/blob-storage.js";
 import { postGraphql, signUp, startTestApi, type TestApi } from "../helpers/app.js";
 import { assertWellFormed, checked, createProject, expectError, listBlobs, ok, PREFLIGHT, rowId, upload, UPLOAD_MUTATION } from "../helpers/gql.js";
 import sharp from "sharp";
@@ -213,6 +214,32 @@ describe("uploadProjectImages", () => {
     expect(await storage.properties(key)).toEqual({ size: 4500, contentType: "image/png" });
     await storage.delete(key);
     expect(await storage.properties(key)).toBeNull();
+  });
+
+  it("a small body of known size goes up in one request (no blocks), within the same limits as a streamed one", async () => {
+    const storage = api.app.services.storage;
+    const container = BlobServiceClient.fromConnectionString(api.config.storageConnectionString).getContainerClient(api.config.AZURE_STORAGE_CONTAINER);
+    const committedBlocks = async (key: string) => (await container.getBlockBlobClient(key).getBlockList("committed")).committedBlocks?.length ?? 0;
+    const base = `tests/${rowId(await createProject(api, token))}`;
+    const parts = [Buffer.alloc(1500, 1), Buffer.alloc(1500, 2), Buffer.alloc(1500, 3)];
+    const chunks = () => Readable.from(parts);
+
+    const progress: number[] = [];
+    expect(await storage.upload(`${base}/one.png`, chunks(), { contentType: "image/png", size: 4500, onProgress: (n) => progress.push(n) })).toBe(4500);
+    expect(await committedBlocks(`${base}/one.png`)).toBe(0); // one Put Blob
+    expect(progress.at(-1)).toBe(4500);
+    expect(await storage.properties(`${base}/one.png`)).toEqual({ size: 4500, contentType: "image/png" });
+    const stored: Buffer[] = [];
+    for await (const chunk of await storage.download(`${base}/one.png`)) stored.push(chunk as Buffer);
+    expect(Buffer.concat(stored).equals(Buffer.concat(parts))).toBe(true);
+    // Of unknown size, the same body is streamed as a block and its commit.
+    expect(await storage.upload(`${base}/streamed.png`, chunks(), { contentType: "image/png" })).toBe(4500);
+    expect(await committedBlocks(`${base}/streamed.png`)).toBe(1);
+
+    await expect(storage.upload(`${base}/big.bin`, chunks(), { contentType: "application/octet-stream", size: 4500, maxBytes: 2048 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    await expect(storage.upload(`${base}/long.bin`, chunks(), { contentType: "application/octet-stream", size: 3000 })).rejects.toBeInstanceOf(BodyLengthError);
+    expect(await storage.properties(`${base}/big.bin`)).toBeNull();
+    expect(await storage.properties(`${base}/long.bin`)).toBeNull();
   });
 
   it("needs at least one file, a signed-in owner, and a real file in the variable", async () => {
