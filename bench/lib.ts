@@ -2,7 +2,9 @@
 // the SQL counter preloaded), and the small statistics the tables print.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { Redis } from "ioredis";
 import { freePort } from "../scripts/run-data.js";
+import { startPrivateRedis } from "../scripts/private-redis.js";
 import { productionCommand } from "../scripts/production-command.js";
 import { join } from "node:path";
 
@@ -185,25 +187,13 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].map((l) => `  ${l}`).join("\n");
 }
 
-/** A redis-server of the bench's own on a free port (nothing else talks to it), so the commands
- *  a part sends can be counted exactly (`INFO commandstats`). */
-export async function startPrivateRedis(): Promise<{ url: string; commands(): Promise<Map<string, number>>; reset(): Promise<void>; stop(): Promise<void> }> {
-  const { Redis } = await import("ioredis");
-  const redisPort = await freePort();
-  const url = `redis://127.0.0.1:${redisPort}`;
-  const child = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.connect();
-      break;
-    } catch (err) {
-      if (attempt > 200) throw new Error(`bench: private redis-server did not start: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+/** A redis-server of the bench's own (scripts/private-redis.ts: nothing else talks to it), so the
+ *  commands a part sends can be counted exactly (`INFO commandstats`). */
+export async function startCountedRedis(): Promise<{ url: string; commands(): Promise<Map<string, number>>; reset(): Promise<void>; stop(): Promise<void> }> {
+  const server = await startPrivateRedis();
+  const client = new Redis(server.url);
   return {
-    url,
+    url: server.url,
     /** Calls per command since the last reset, without this client's own INFO and CONFIG. */
     async commands() {
       const info = await client.info("commandstats");
@@ -216,7 +206,7 @@ export async function startPrivateRedis(): Promise<{ url: string; commands(): Pr
     reset: async () => void (await client.config("RESETSTAT")),
     async stop() {
       client.disconnect();
-      child.kill("SIGKILL");
+      await server.stop();
     },
   };
 }

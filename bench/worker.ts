@@ -13,7 +13,10 @@ import { join } from "node:path";
 import pg from "pg";
 import { startSandbox } from "../sandbox/server.js";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { castadCommand, knobs, ms, port, ratio, ROOT, startCastad, startPrivateRedis, table, type Server } from "./lib.js";
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { loadConfig } from "../src/config.js";
+import { projectBlobPrefix } from "../src/storage/keys.js";
+import { castadCommand, knobs, ms, port, ratio, ROOT, startCastad, startCountedRedis, table, type Server } from "./lib.js";
 
 const run = promisify(execFile);
 
@@ -51,7 +54,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
   });
   const db = new pg.Client({ connectionString: opts.databaseUrl });
   await db.connect();
-  const redis = await startPrivateRedis();
+  const redis = await startCountedRedis();
   try {
     const apiPort = await port();
     const sandboxUrl = new URL(sandbox.url);
@@ -87,7 +90,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     }
     const startAd = async (projectId: string) => {
       const r = await gql<{ generateAd: { video: { id: string } } }>(api.url, `mutation($p: ID!) { generateAd(projectId: $p) { video { id } } }`, { p: projectId }, token);
-      return Buffer.from(r.generateAd.video.id, "base64").toString().split(":")[1]!;
+      return decodeGlobalID(r.generateAd.video.id).id;
     };
     const finished = async (ids: string[]) => {
       for (;;) {
@@ -149,13 +152,14 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
 async function mediaCopyCpu(env: NodeJS.ProcessEnv, projectIds: string[], sandboxUrl: string) {
   const command = castadCommand("worker");
   if (!command.compiled) return null;
-  const container = BlobServiceClient.fromConnectionString(env.AZURE_STORAGE_CONNECTION_STRING!).getContainerClient(env.AZURE_STORAGE_CONTAINER ?? "castad");
+  const config = loadConfig({ ...env, PORT: "0" });
+  const container = BlobServiceClient.fromConnectionString(config.storageConnectionString).getContainerClient(config.AZURE_STORAGE_CONTAINER);
   const plan: number[][] = [];
   for (const globalId of projectIds) {
-    const projectId = Buffer.from(globalId, "base64").toString().split(":")[1]!;
+    const projectId = decodeGlobalID(globalId).id;
     const sizes: number[] = [];
     for (const folder of ["songs", "videos"]) {
-      for await (const blob of container.listBlobsFlat({ prefix: `projects/${projectId}/${folder}/` })) sizes.push(blob.properties.contentLength ?? 0);
+      for await (const blob of container.listBlobsFlat({ prefix: `${projectBlobPrefix(projectId)}${folder}/` })) sizes.push(blob.properties.contentLength ?? 0);
     }
     plan.push(sizes);
   }

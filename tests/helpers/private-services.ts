@@ -5,58 +5,12 @@ import { once } from "node:events";
 import { chownSync, mkdtempSync, rmSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { freePort } from "./app.js";
+import { untilReady } from "../../scripts/private-redis.js";
 import { ensureDatabase, migrate, defaultMigrationsDir } from "../../src/db/migrate.js";
 
-export interface PrivateRedis {
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function untilReady(check: () => Promise<unknown>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what} did not come up: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-  const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    await untilReady(async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await probe.connect();
-        await probe.ping();
-      } finally {
-        probe.disconnect();
-      }
-    }, "private redis");
-  };
-  const stop = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    const exited = once(c, "exit");
-    c.kill("SIGKILL"); // an outage, not a polite shutdown
-    await exited;
-  };
-  await start();
-  return { url, start, stop, close: stop };
-}
+export { startPrivateRedis, type PrivateRedis } from "../../scripts/private-redis.js";
 
 export interface PrivatePostgres {
   /** URL of a migrated castad database in the private cluster. */
