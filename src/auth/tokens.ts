@@ -13,13 +13,20 @@ export interface TokenConfig {
   JWT_TTL_SECONDS: number;
 }
 
-// A KeyObject, not raw bytes: with bytes jose imports a WebCrypto key on every verify, which
-// cost more CPU than the rest of a small request.
-const keyCache = new Map<string, KeyObject>();
-const keyFor = (secret: string) => {
-  let key = keyCache.get(secret);
-  if (!key) keyCache.set(secret, (key = createSecretKey(Buffer.from(secret, "utf8"))));
-  return key;
+type Verified = Extract<TokenCheck, { ok: true }>;
+
+// Per secret: a KeyObject, not raw bytes (with bytes jose imports a WebCrypto key on every
+// verify), and the tokens already verified with it, until they expire. A client sends the same
+// token with every request for its whole life, and jose's HMAC check (a crypto job per call)
+// was a fifth of the CPU of a small request. Tokens are remembered by their exact string, so
+// only bytes that passed the full check are answered from here; the one check that depends on
+// time, expiry, is made again on every use. Revoked sessions are the caller's check, every request.
+const keyrings = new Map<string, { key: KeyObject; verified: LRUCache<string, Verified> }>();
+const VERIFIED_MAX = 10_000;
+const keyringFor = (secret: string) => {
+  let ring = keyrings.get(secret);
+  if (!ring) keyrings.set(secret, (ring = { key: createSecretKey(Buffer.from(secret, "utf8")), verified: new LRUCache({ max: VERIFIED_MAX }) }));
+  return ring;
 };
 
 /** An access token for `userId` and its exact expiry (the `exp` claim, whole seconds — clients
@@ -35,7 +42,7 @@ export async function issueAccessToken(config: TokenConfig, userId: string, sess
     .setAudience(AUDIENCE)
     .setIssuedAt(now)
     .setExpirationTime(exp)
-    .sign(keyFor(config.jwtSecret));
+    .sign(keyringFor(config.jwtSecret).key);
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
@@ -47,20 +54,8 @@ export type TokenCheck =
   | { ok: true; userId: string; sessionId: string | null; expiresAt: number }
   | { ok: false; reason: "expired" | "invalid" };
 
-type Verified = Extract<TokenCheck, { ok: true }>;
-
-// Tokens already verified with a key, until they expire. A client sends the same token with every
-// request for its whole life, and jose's HMAC check (WebCrypto: a key import and a crypto job per
-// call) was a fifth of the CPU of a small request. The cache is keyed by the exact token string,
-// so it answers only for bytes that passed the full check; the one check that depends on time,
-// expiry, is made again on every use. Revoked sessions are checked by the caller, every request.
-const verifiedByKey = new WeakMap<KeyObject, LRUCache<string, Verified>>();
-const VERIFIED_MAX = 10_000;
-
 export async function verifyToken(config: TokenConfig, token: string): Promise<TokenCheck> {
-  const key = keyFor(config.jwtSecret);
-  let verified = verifiedByKey.get(key);
-  if (!verified) verifiedByKey.set(key, (verified = new LRUCache<string, Verified>({ max: VERIFIED_MAX })));
+  const { key, verified } = keyringFor(config.jwtSecret);
   const known = verified.get(token);
   if (known) {
     if (known.expiresAt > Date.now()) return known;
