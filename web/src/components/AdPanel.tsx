@@ -12,6 +12,7 @@ import {
 } from "../gql/graphql";
 import { formatDate, useI18n } from "../i18n";
 import { sawSequence } from "../sequences";
+import { currentStage } from "../stage-state";
 import { errorText } from "./errors";
 
 type Run = AdRunFieldsFragment & { events: EventFieldsFragment[] };
@@ -51,7 +52,11 @@ export function AdPanel(props: { projectId: string; startAfter: number; runs: Ru
     return [...all.values()].sort((a, b) => a.sequence - b.sequence);
   }, [run, live]);
 
-  const busy = props.runs.some((r) => ACTIVE.has(r.lyric.status) || ACTIVE.has(r.song.status) || ACTIVE.has(r.video.status));
+  const stageOf = (r: Run, kind: GenerationKind) => {
+    const stage = kind === "LYRIC" ? r.lyric : kind === "SONG" ? r.song : r.video;
+    return r === run ? currentStage(stage, timeline.filter((e) => e.kind === kind)) : stage;
+  };
+  const busy = props.runs.some((r) => KINDS.some((kind) => ACTIVE.has(stageOf(r, kind).status)));
   const actionError = errorText(startResult.error ?? retryResult.error ?? cancelResult.error, t.error);
 
   return (
@@ -74,7 +79,7 @@ export function AdPanel(props: { projectId: string; startAfter: number; runs: Ru
           <p className="run-date muted small">{t.run(formatDate(lang, run.createdAt))}</p>
           <ol className="stages">
             {KINDS.map((kind) => {
-              const stage = kind === "LYRIC" ? run.lyric : kind === "SONG" ? run.song : run.video;
+              const stage = stageOf(run, kind);
               const entries = timeline.filter((e) => e.kind === kind);
               const name = t.stages[kind];
               return (
