@@ -37,7 +37,8 @@ export function launchChromium(): Promise<Browser> {
 
 export async function screenshot(page: Page, name: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  // Transitions finished (a progress bar's width animates for 0.3 s): the page as it settles.
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true, animations: "disabled" });
 }
 
 /** Records every state the connection indicator shows, from the first paint on. */
