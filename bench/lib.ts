@@ -73,6 +73,8 @@ export interface Server {
   rssMb(): number;
   /** CPU time (user + system) the process has used so far, in ms. */
   cpuMs(): number;
+  /** The same, split: user space and kernel (system calls: socket writes and reads). */
+  cpuSplitMs(): { user: number; system: number };
   stop(): Promise<void>;
 }
 
@@ -121,6 +123,11 @@ export async function startServer(opts: StartOptions): Promise<Server> {
     await new Promise((r) => setTimeout(r, 25));
   }
   const startMs = performance.now() - t0;
+  const cpuSplit = () => {
+    // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (100 per second on Linux).
+    const fields = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+  };
   const pending: ((m: { statements: number; last: string[] }) => void)[] = [];
   const profiling: (() => void)[] = [];
   proc.on("message", (m: { type?: string; statements: number; last: string[] }) => {
@@ -152,10 +159,10 @@ export async function startServer(opts: StartOptions): Promise<Server> {
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
     cpuMs: () => {
-      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (100 per second on Linux).
-      const fields = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return (Number(fields[11]) + Number(fields[12])) * 10;
+      const { user, system } = cpuSplit();
+      return user + system;
     },
+    cpuSplitMs: cpuSplit,
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited !== null) return resolve();

@@ -105,12 +105,12 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
 
     await Promise.all([api.sql(true), worker.sql(true), redis.reset()]);
     const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-ads.cpuprofile")) : null;
-    const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs() };
+    const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), workerSystem: worker.cpuSplitMs().system };
     const t0 = performance.now();
     const ids = await Promise.all(projects.slice(1).map(startAd));
     const outcome = await finished(ids);
     const wallMs = performance.now() - t0;
-    const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker };
+    const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker, workerSystem: worker.cpuSplitMs().system - cpu0.workerSystem };
     await stopProfile?.();
     const [apiSql, workerSql, commands] = await Promise.all([api.sql(), worker.sql(), redis.commands()]);
     const redisTotal = [...commands.values()].reduce((a, b) => a + b, 0);
@@ -133,6 +133,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
           ["raw BullMQ 3-stage chain (floor)", ms(chain.cpuMsPerChain), "0", chain.redisCommandsPerChain.toFixed(1), "1.00×"],
         ],
       ) +
+      `\n  of the worker's CPU per ad, ${ms(cpu.workerSystem / ads)} is the kernel's (system calls: mostly socket writes to PostgreSQL and Redis)` +
       `\n  castad's Redis commands per ad, most sent: ${topCommands}` +
       (copies
         ? `\n  media copy: the worker copied ${(copies.copies / ads).toFixed(1)} files (${(copies.bytes / ads / 1024 / 1024).toFixed(2)} MB) per ad; ` +
