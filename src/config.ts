@@ -203,6 +203,9 @@ const schema = z
 
     SUBSCRIPTION_KEEPALIVE_MS: int(12_000),
     SUBSCRIPTION_MAX_BUFFER: int(1_000),
+    /** Bytes a WebSocket may hold unsent in this process before its subscriptions wait for the
+     *  client (and a client that does not read catches up from the database later). */
+    WS_MAX_BUFFERED_BYTES: int(256 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") {

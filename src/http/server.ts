@@ -16,6 +16,7 @@ import { adminDashboard, ADMIN_PATH } from "./admin.js";
 import { loadTrustedDocuments, trustedQuery } from "./trusted-documents.js";
 import { createUploadGate } from "./bodies.js";
 import { ErrorCode } from "../errors.js";
+import { FRAME_SINK, type FrameSink } from "../subscriptions/shared-execution.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -193,7 +194,7 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
         enterCorrelation(root.correlation);
         return root.subscribe(args);
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         // The yoga plugins for trusted documents and introspection see HTTP requests only;
         // graphql-ws messages get the same rules here.
         const query = trusted ? trustedQuery(trusted, params) : params.query;
@@ -208,7 +209,7 @@ export async function startHttpServer(services: Services, opts: HttpServerOption
         });
         const correlation = correlationFrom(stringOf(params.extensions?.["requestId"]), stringOf(params.extensions?.["traceparent"]));
         withCorrelation(correlation, () => services.log.debug({ operationName: params.operationName, transport: "ws" }, "operation"));
-        const rootValue: WsRoot = { execute, subscribe, correlation };
+        const rootValue: WsRoot = { execute, subscribe, correlation, [FRAME_SINK]: nextFrames(ctx.extra.socket, id, services.config.WS_MAX_BUFFERED_BYTES) };
         const args = {
           schema,
           operationName: params.operationName,
@@ -269,6 +270,23 @@ interface WsRoot {
   execute: typeof execute;
   subscribe: typeof subscribe;
   correlation: Correlation;
+  [FRAME_SINK]: FrameSink;
+}
+
+/** The `next` frames of subscription `id` (shared-execution.ts), in graphql-ws's own format.
+ *  Past `maxBuffered` bytes waiting in the socket, results go graphql-ws's way again, which
+ *  waits for each write: a client that does not read then holds up its own stream, whose buffer
+ *  overflows into a catch-up from the database (generation-updates.ts), instead of growing this
+ *  process's memory. */
+function nextFrames(socket: WebSocket, id: string, maxBuffered: number): FrameSink {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    next(payloadJson) {
+      if (socket.readyState !== socket.OPEN || socket.bufferedAmount > maxBuffered) return false;
+      socket.send(`${head}${payloadJson}}`);
+      return true;
+    },
+  };
 }
 
 const stringOf = (v: unknown) => (typeof v === "string" ? v : null);

@@ -8,6 +8,13 @@
 // Sharing is by event object: the event bus parses a Redis message once and hands the same
 // object to every listener, so live events share; events read from the database (catch-up,
 // replay) are new objects per subscriber and execute on their own, as before.
+//
+// Over graphql-ws the encoding is shared too (FrameSink): a result without errors is turned
+// into JSON once, and each subscriber's `next` frame is that JSON behind its own id, written to
+// its socket here. graphql-ws would otherwise pass every result through envelop's per-result
+// hooks and its own send loop (a stringify and a write callback per subscriber): at 10,000
+// subscribers that was most of a delivery's CPU. Results with errors, and any result while the
+// socket's buffer is full, still take graphql-ws's way (masking, error metrics, backpressure).
 import { createSourceEventStream, getOperationAST, GraphQLError, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
 import { buildExecutionContext, execute } from "@graphql-tools/executor";
 import type { Plugin } from "graphql-yoga";
@@ -16,6 +23,31 @@ import type { Context } from "../http/context.js";
 type Result = ExecutionResult | PromiseLike<ExecutionResult>;
 
 const isPromiseLike = (value: Result): value is PromiseLike<ExecutionResult> => typeof (value as { then?: unknown }).then === "function";
+
+/**
+ * Writes `next` frames of one graphql-ws subscription straight to its socket (server.ts makes
+ * one per subscription and hands it over as the root value's FRAME_SINK). `next` returns false
+ * when it did not write (the socket is closing, or its buffer is over the limit): the caller
+ * then hands the result on the usual way, which waits for the client.
+ *
+ * Only results without errors are written so: the per-result hooks of the plugins in use
+ * (error masking, the id-argument naming, Prometheus' error counter) act on errors alone. A
+ * plugin that changes successful subscription results would have to be applied here too;
+ * tests/subscriptions/frames.test.ts compares these frames with yoga's own (SSE) results.
+ */
+export interface FrameSink {
+  next(payloadJson: string): boolean;
+}
+export const FRAME_SINK = Symbol("castad.frameSink");
+
+/** Per result object: its JSON, made once for all the subscribers that share it. (Handing
+ *  the sink bytes instead, copied behind each id, measured no faster than strings.) */
+const payloads = new WeakMap<ExecutionResult, string>();
+const payloadOf = (result: ExecutionResult) => {
+  let json = payloads.get(result);
+  if (json === undefined) payloads.set(result, (json = JSON.stringify(result)));
+  return json;
+};
 
 /** Per event object: the result of each distinct selection (dropped with the event). */
 const resultsByEvent = new WeakMap<object, Map<string, Result>>();
@@ -83,27 +115,45 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   const key = selectionKey(args);
   const operation = getOperationAST(args.document, args.operationName);
   const iterator = source[Symbol.asyncIterator]();
+  const sink = (args.rootValue as { [FRAME_SINK]?: FrameSink } | null | undefined)?.[FRAME_SINK];
+  let closed = false;
   const located = (error: unknown) =>
     error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { nodes: operation, originalError: error instanceof Error ? error : null });
   // Plain promise chains, not async functions: this runs once per subscriber per event, and
-  // each async frame costs promises (and, with AsyncLocalStorage on, their hooks).
+  // each async frame costs promises (and, with AsyncLocalStorage on, their hooks). A next()
+  // pulls events until one must be handed on (written ones are not): its promise is settled by
+  // hand, so a long run of written events does not chain promises behind it.
+  const next = () =>
+    new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+      const deliver = (result: ExecutionResult) => {
+        try {
+          if (sink && !closed && !result.errors && sink.next(payloadOf(result))) pull();
+          else resolve({ done: false, value: result });
+        } catch (error) {
+          reject(located(error));
+        }
+      };
+      const pull = () =>
+        iterator.next().then(
+          (step) => {
+            if (step.done) return resolve({ done: true, value: undefined });
+            const result = resultFor(args, key, step.value);
+            if (isPromiseLike(result)) result.then(deliver, (error: unknown) => reject(located(error)));
+            else deliver(result);
+          },
+          (error: unknown) => reject(located(error)),
+        );
+      pull();
+    });
   const mapped: AsyncGenerator<ExecutionResult> = {
-    next: () =>
-      iterator.next().then(
-        (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
-          if (step.done) return { done: true, value: undefined };
-          const result = resultFor(args, key, step.value);
-          return isPromiseLike(result) ? Promise.resolve(result).then((value) => ({ done: false, value })) : { done: false, value: result };
-        },
-        (error: unknown) => {
-          throw located(error);
-        },
-      ),
+    next,
     return: async () => {
+      closed = true;
       await iterator.return?.();
       return { done: true, value: undefined };
     },
     throw: async (error: unknown) => {
+      closed = true;
       await iterator.return?.();
       throw error;
     },

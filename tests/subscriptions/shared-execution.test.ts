@@ -3,7 +3,7 @@
 // what its own selection asked for.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSchema, parse, type ExecutionResult } from "graphql";
-import { sharedSubscribe } from "../../src/subscriptions/shared-execution.js";
+import { FRAME_SINK, sharedSubscribe, type FrameSink } from "../../src/subscriptions/shared-execution.js";
 import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
 import { waitFor } from "../helpers/pipeline-tools.js";
 import { wsClient } from "../helpers/subscriptions.js";
@@ -37,6 +37,7 @@ function countingSchema() {
   const event = schema.getType("Event") as import("graphql").GraphQLObjectType;
   event.getFields()["label"]!.resolve = (e: { n: number }, args: { prefix?: string }) => {
     runs.label += 1;
+    if (e.n < 0) throw new Error("no label for a negative n");
     return `${args.prefix ?? ""}${e.n}`;
   };
   return { schema, runs, publish: (e: object) => sources.forEach((push) => push(e)) };
@@ -73,6 +74,43 @@ describe("shared subscription execution", () => {
     await Promise.all(again);
     expect(runs.label).toBe(6);
     for (const s of streams) await s.return(undefined);
+  });
+
+  it("writes results without errors to a frame sink once as JSON, and hands on the others", async () => {
+    const { schema, publish } = countingSchema();
+    const document = parse(`subscription { events(channel: "x") { n label } }`);
+    const written: string[][] = [[], []];
+    let open = true;
+    const sink = (into: string[]): FrameSink => ({ next: (json) => open && into.push(json) > 0 });
+    const streams = await Promise.all(written.map((into) => sharedSubscribe({ schema, document, rootValue: { [FRAME_SINK]: sink(into) } }) as Promise<Stream>));
+    let handedOn = streams.map((s) => s.next());
+    let settled = 0;
+    for (const p of handedOn) void p.then(() => settled++);
+    publish({ n: 1 });
+    publish({ n: 2 });
+    await waitFor("both events written to both sinks", () => written.every((w) => w.length === 2));
+    expect(written[0]).toEqual(['{"data":{"events":{"n":1,"label":"1"}}}', '{"data":{"events":{"n":2,"label":"2"}}}']);
+    expect(written[1]).toEqual(written[0]);
+    expect(settled).toBe(0); // nothing was handed on
+    // An error takes the usual way (the plugins mask it and count it).
+    publish({ n: -1 });
+    const failed = (await Promise.all(handedOn)).map((r) => r.value as ExecutionResult);
+    expect(failed.map((r) => r.errors?.[0]?.message)).toEqual(["no label for a negative n", "no label for a negative n"]);
+    // So does any result the sink does not take (its socket is full or closing).
+    open = false;
+    handedOn = streams.map((s) => s.next());
+    publish({ n: 3 });
+    expect((await Promise.all(handedOn)).map((r) => (r.value as ExecutionResult).data)).toEqual([{ events: { n: 3, label: "3" } }, { events: { n: 3, label: "3" } }]);
+    // After return() nothing more is written.
+    open = true;
+    await streams[0]!.return(undefined);
+    void streams[1]!.next();
+    publish({ n: 4 });
+    await waitFor("the open stream's frame", () => written[1]!.length === 3);
+    expect(written[0]).toHaveLength(2);
+    // (This toy source only ends at its next event; generation-updates ends at once.)
+    void streams[1]!.return(undefined);
+    publish({ n: 5 });
   });
 
   it("answers variables that do not fit with BAD_USER_INPUT, and ends a failing stream with a GraphQL error", async () => {
