@@ -3,7 +3,7 @@
 // per event and distinct selection: the subscriptions that asked the same thing (same document
 // and operation, same values of the variables the selection reads) for the same viewer share
 // one execution and its result object. The result then passes the same plugins as before
-// (this is envelop's subscribe function, so yoga's error masking still sees every result).
+// (this is envelop's subscribe function, so yoga's error masking sees every result with errors).
 //
 // Sharing is by event object: the event bus parses a Redis message once and hands the same
 // object to every listener, so live events share; events read from the database (catch-up,
