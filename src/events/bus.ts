@@ -16,8 +16,14 @@ export const CLOSED = Symbol("closed");
 export const INTERRUPTED = Symbol("interrupted");
 type Delivery = GenerationEventMessage | typeof OVERFLOW | typeof CLOSED | typeof INTERRUPTED;
 
+export type { Delivery };
+
 export interface EventListener extends AsyncIterable<Delivery> {
   next(): Promise<Delivery>;
+  /** next() without a promise: the next delivery if one is here already (CLOSED once closed);
+   *  otherwise undefined, and `receive` gets the next one when it comes — called synchronously
+   *  from the Redis message handler, so it must not throw. */
+  poll(receive: (d: Delivery) => void): Delivery | undefined;
   /** Stops delivery; a pending `next()` resolves with CLOSED. */
   close(): Promise<void>;
 }
@@ -64,13 +70,21 @@ class BufferedListener implements EventListener {
   }
 
   next(): Promise<Delivery> {
-    if (this.closed) return Promise.resolve(CLOSED);
+    let receive!: (d: Delivery) => void;
+    const later = new Promise<Delivery>((resolve) => (receive = resolve));
+    const now = this.poll(receive);
+    return now === undefined ? later : Promise.resolve(now);
+  }
+
+  poll(receive: (d: Delivery) => void): Delivery | undefined {
+    if (this.closed) return CLOSED;
     const head = this.queue.shift();
     if (head !== undefined) {
       if (head === OVERFLOW) this.overflowed = false;
-      return Promise.resolve(head);
+      return head;
     }
-    return new Promise((resolve) => (this.waiting = resolve));
+    this.waiting = receive;
+    return undefined;
   }
 
   /** Ends delivery with INTERRUPTED, ahead of anything still buffered. */

@@ -6,7 +6,9 @@
 import type { PrismaClient } from "../db/client.js";
 import { toMessage } from "../generations/history.js";
 import { KINDS, STAGES } from "../generations/stages.js";
-import { CLOSED, INTERRUPTED, OVERFLOW, type EventBus, type EventListener } from "../events/bus.js";
+import { AsyncResource } from "node:async_hooks";
+import { CLOSED, INTERRUPTED, OVERFLOW, type Delivery, type EventBus } from "../events/bus.js";
+import { PUSH_NEXT, type PushNext } from "./push-next.js";
 import { serviceUnavailable } from "../unavailable.js";
 import type { GenerationEventMessage } from "../events/message.js";
 import type { Logger } from "../logger.js";
@@ -60,10 +62,11 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  *  a client unsubscribes or disconnects — closes the listener at once, even while the stream
  *  waits for the next event.
  *
- *  A live event in order is handed on by a plain promise chain (no async generator): this runs
- *  once per subscriber per event, ten thousand times for one status write on a busy project.
- *  Whatever comes from the database — the start, and the catch-up after a gap or an overflow —
- *  is an async generator, which hands out its events before live ones resume. */
+ *  A live event in order is handed on by callback ([PUSH_NEXT], push-next.ts) or a plain
+ *  promise chain (next()), never an async generator: this runs once per subscriber per event,
+ *  ten thousand times for one status write on a busy project. Whatever comes from the database
+ *  — the start, and the catch-up after a gap or an overflow — is an async generator, which
+ *  hands out its events before live ones resume. */
 export async function generationUpdates(deps: UpdateDeps, projectId: string, after: number | null): Promise<AsyncIterableIterator<GenerationEventMessage>> {
   const listener = await deps.events.listen(projectId, deps.maxBuffer);
   let cursor = after ?? 0;
@@ -95,19 +98,20 @@ export async function generationUpdates(deps: UpdateDeps, projectId: string, aft
       throw err;
     });
 
-  const live = (): Promise<IteratorResult<GenerationEventMessage>> =>
-    listener.next().then((delivery) => {
-      if (delivery === CLOSED) return end().then(() => DONE);
-      if (delivery === INTERRUPTED) return failed(serviceUnavailable("redis"));
-      if (delivery === OVERFLOW) return fromDatabase("overflow");
-      if (delivery.sequence <= cursor) return live();
-      if (delivery.sequence === cursor + 1) {
-        cursor = delivery.sequence;
-        return { done: false, value: delivery };
-      }
-      // A gap: what is missing is in the database.
-      return fromDatabase("gap");
-    });
+  /** What a live delivery gives: the next event in order, or whatever the rest calls for. */
+  const afterLive = (delivery: Delivery): IteratorResult<GenerationEventMessage> | Promise<IteratorResult<GenerationEventMessage>> => {
+    if (delivery === CLOSED) return end().then(() => DONE);
+    if (delivery === INTERRUPTED) return failed(serviceUnavailable("redis"));
+    if (delivery === OVERFLOW) return fromDatabase("overflow");
+    if (delivery.sequence <= cursor) return live();
+    if (delivery.sequence === cursor + 1) {
+      cursor = delivery.sequence;
+      return { done: false, value: delivery };
+    }
+    // A gap: what is missing is in the database.
+    return fromDatabase("gap");
+  };
+  const live = (): Promise<IteratorResult<GenerationEventMessage>> => listener.next().then(afterLive);
   const fromDatabase = (reason: "gap" | "overflow") => {
     deps.log.debug({ projectId, after: cursor, reason }, "subscription catching up from the database");
     stored = catchUp();
@@ -125,8 +129,34 @@ export async function generationUpdates(deps: UpdateDeps, projectId: string, aft
     }, failed);
   };
 
-  const iterator: AsyncIterableIterator<GenerationEventMessage> = {
+  // The subscription's own async context (its request id in log lines), for what a delivery
+  // handed over by the Redis message handler does besides passing an event on.
+  const inSubscription = AsyncResource.bind(<T>(work: () => T): T => work());
+  /** next() by callback (push-next.ts): the next live event in order goes to `onStep` right
+   *  from the listener, without a promise; the rest (ends, gaps, overflows, the database part)
+   *  goes the promise way, in the subscription's context. */
+  const pushNext = (onStep: (step: IteratorResult<GenerationEventMessage>) => void, onError: (error: unknown) => void): void => {
+    if (finished || stored) return void next().then(onStep, onError);
+    const take = (delivery: Delivery) => {
+      if (typeof delivery === "object" && delivery.sequence === cursor + 1) {
+        cursor = delivery.sequence;
+        return onStep({ done: false, value: delivery });
+      }
+      Promise.resolve(inSubscription(() => afterLive(delivery))).then(onStep, onError);
+    };
+    const now = listener.poll((delivery) => {
+      try {
+        take(delivery);
+      } catch (error) {
+        onError(error);
+      }
+    });
+    if (now !== undefined) take(now);
+  };
+
+  const iterator: AsyncIterableIterator<GenerationEventMessage> & PushNext<GenerationEventMessage> = {
     next,
+    [PUSH_NEXT]: pushNext,
     return: async () => {
       await end();
       return DONE;

@@ -15,10 +15,16 @@
 // hooks and its own send loop (a stringify and a write callback per subscriber): at 10,000
 // subscribers that was most of a delivery's CPU. Results with errors, and any result while the
 // socket's buffer is full, still take graphql-ws's way (masking, error metrics, backpressure).
+//
+// And a source that can hand its events over by callback (push-next.ts: generation-updates.ts
+// does) is read that way, so that a live event goes from the Redis message handler to the
+// sockets without a promise per subscriber.
+import { AsyncResource } from "node:async_hooks";
 import { createSourceEventStream, getOperationAST, GraphQLError, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
 import { buildExecutionContext, execute } from "@graphql-tools/executor";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../http/context.js";
+import { pushNextOf } from "./push-next.js";
 
 type Result = ExecutionResult | PromiseLike<ExecutionResult>;
 
@@ -90,8 +96,8 @@ function selectionKey(args: ExecutionArgs): string {
   return `${doc.id}\u0000${operation}\u0000${viewer}\u0000${values.length ? JSON.stringify(values) : ""}`;
 }
 
-function resultFor(args: ExecutionArgs, key: string, event: unknown): Result {
-  const run = () => execute({ ...args, rootValue: event }) as Result;
+function resultFor(args: ExecutionArgs, key: string, event: unknown, inSubscription: <T>(work: () => T) => T): Result {
+  const run = () => inSubscription(() => execute({ ...args, rootValue: event }) as Result);
   if (typeof event !== "object" || event === null) return run();
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
@@ -116,33 +122,70 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   const operation = getOperationAST(args.document, args.operationName);
   const iterator = source[Symbol.asyncIterator]();
   const sink = (args.rootValue as { [FRAME_SINK]?: FrameSink } | null | undefined)?.[FRAME_SINK];
+  const push = pushNextOf(iterator);
+  // Events handed over by callback arrive in the Redis message handler's async context; their
+  // execution (resolvers may read and log) runs in the subscription's.
+  const inSubscription = AsyncResource.bind(<T>(work: () => T): T => work());
   let closed = false;
   const located = (error: unknown) =>
     error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { nodes: operation, originalError: error instanceof Error ? error : null });
-  // Plain promise chains, not async functions: this runs once per subscriber per event, and
-  // each async frame costs promises (and, with AsyncLocalStorage on, their hooks). A next()
-  // pulls events until one must be handed on (written ones are not): its promise is settled by
-  // hand, so a long run of written events does not chain promises behind it.
+  // No async functions: this runs once per subscriber per event. A next() takes events until
+  // one must be handed on (written ones are not); its promise is settled by hand, so a long run
+  // of written events chains nothing behind it, and a loop (not recursion) takes the events the
+  // source has at hand.
   const next = () =>
     new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
-      const deliver = (result: ExecutionResult) => {
+      const fail = (error: unknown) => reject(located(error));
+      /** Hands on or writes a result; true when it was written (so the next event is due). */
+      const deliver = (result: ExecutionResult): boolean => {
+        if (sink && !closed && !result.errors && sink.next(payloadOf(result))) return true;
+        resolve({ done: false, value: result });
+        return false;
+      };
+      /** True when the step's result was written and the next step is due now. */
+      const handle = (step: IteratorResult<unknown>): boolean => {
         try {
-          if (sink && !closed && !result.errors && sink.next(payloadOf(result))) pull();
-          else resolve({ done: false, value: result });
+          if (step.done) {
+            resolve({ done: true, value: undefined });
+            return false;
+          }
+          const result = resultFor(args, key, step.value, inSubscription);
+          if (!isPromiseLike(result)) return deliver(result);
+          result.then((value) => {
+            try {
+              if (deliver(value)) pull();
+            } catch (error) {
+              fail(error);
+            }
+          }, fail);
+          return false;
         } catch (error) {
-          reject(located(error));
+          fail(error);
+          return false;
         }
       };
-      const pull = () =>
-        iterator.next().then(
-          (step) => {
-            if (step.done) return resolve({ done: true, value: undefined });
-            const result = resultFor(args, key, step.value);
-            if (isPromiseLike(result)) result.then(deliver, (error: unknown) => reject(located(error)));
-            else deliver(result);
-          },
-          (error: unknown) => reject(located(error)),
-        );
+      let taking = false;
+      let taken: IteratorResult<unknown> | undefined;
+      const onStep = (step: IteratorResult<unknown>) => {
+        if (taking) taken = step; // given synchronously: pull's loop handles it
+        else if (handle(step)) pull();
+      };
+      const pull = (): void => {
+        if (!push) {
+          iterator.next().then((step) => {
+            if (handle(step)) pull();
+          }, fail);
+          return;
+        }
+        for (;;) {
+          taking = true;
+          taken = undefined;
+          push(onStep, fail);
+          taking = false;
+          const step = taken;
+          if (step === undefined || !handle(step)) return;
+        }
+      };
       pull();
     });
   const mapped: AsyncGenerator<ExecutionResult> = {

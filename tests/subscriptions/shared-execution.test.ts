@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSchema, parse, type ExecutionResult } from "graphql";
 import { FRAME_SINK, sharedSubscribe, type FrameSink } from "../../src/subscriptions/shared-execution.js";
+import { PUSH_NEXT, type PushNext } from "../../src/subscriptions/push-next.js";
+import { correlationFrom, currentCorrelation, withCorrelation } from "../../src/correlation.js";
 import { projectWithPhotos, startStack, type Stack } from "../helpers/pipeline.js";
 import { waitFor } from "../helpers/pipeline-tools.js";
 import { wsClient } from "../helpers/subscriptions.js";
@@ -111,6 +113,49 @@ describe("shared subscription execution", () => {
     // (This toy source only ends at its next event; generation-updates ends at once.)
     void streams[1]!.return(undefined);
     publish({ n: 5 });
+  });
+
+  it("takes a source's events by callback: a long queue in a loop, each run in the subscription's context", async () => {
+    const schema = buildSchema(`
+      type Query { ok: Boolean }
+      type Event { n: Int, requestId: String }
+      type Subscription { events: Event }
+    `);
+    // A source that hands its next step over by callback: at once while it has events queued
+    // (as the bus listener does), else when push() brings one, from the caller's context.
+    const queue: { n: number }[] = Array.from({ length: 5_000 }, (_, i) => ({ n: i + 1 }));
+    let waiting: ((step: IteratorResult<{ n: number }>) => void) | null = null;
+    const source: AsyncIterableIterator<{ n: number }> & PushNext<{ n: number }> = {
+      next: () => Promise.reject(new Error("next() is not used when the source can push")),
+      [PUSH_NEXT]: (onStep) => {
+        const head = queue.shift();
+        if (head) onStep({ done: false, value: head });
+        else waiting = onStep;
+      },
+      return: async () => ({ done: true, value: undefined }),
+      [Symbol.asyncIterator]: () => source,
+    };
+    const push = (event: { n: number }) => {
+      const receive = waiting!;
+      waiting = null;
+      receive({ done: false, value: event });
+    };
+    schema.getSubscriptionType()!.getFields()["events"]!.subscribe = () => source;
+    schema.getSubscriptionType()!.getFields()["events"]!.resolve = (event) => event;
+    (schema.getType("Event") as import("graphql").GraphQLObjectType).getFields()["requestId"]!.resolve = () => currentCorrelation()?.requestId;
+    const written: string[] = [];
+    const sink: FrameSink = { next: (json) => written.push(json) > 0 };
+    const document = parse(`subscription { events { n requestId } }`);
+    const stream = (await withCorrelation(correlationFrom("subscriber-1", null), () =>
+      sharedSubscribe({ schema, document, rootValue: { [FRAME_SINK]: sink } }),
+    )) as Stream;
+    void stream.next();
+    // All 5,000 queued events were taken synchronously, without a promise each or a deep stack.
+    expect(written).toHaveLength(5_000);
+    expect(written[4_999]).toBe('{"data":{"events":{"n":5000,"requestId":"subscriber-1"}}}');
+    // An event pushed from another context still runs in the subscriber's.
+    withCorrelation(correlationFrom("redis-message-handler", null), () => push({ n: 5_001 }));
+    expect(written[5_000]).toBe('{"data":{"events":{"n":5001,"requestId":"subscriber-1"}}}');
   });
 
   it("answers variables that do not fit with BAD_USER_INPUT, and ends a failing stream with a GraphQL error", async () => {

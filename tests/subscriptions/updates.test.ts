@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLOSED, OVERFLOW } from "../../src/events/bus.js";
 import { transition } from "../../src/generations/history.js";
 import { generationUpdates } from "../../src/subscriptions/generation-updates.js";
+import { PUSH_NEXT, type PushNext } from "../../src/subscriptions/push-next.js";
+import { correlationFrom, currentCorrelation, withCorrelation } from "../../src/correlation.js";
+import type { GenerationEventMessage } from "../../src/events/message.js";
 import { startStack, type Stack } from "../helpers/pipeline.js";
 
 let stack: Stack;
@@ -64,5 +67,46 @@ describe("generationUpdates", () => {
       [3, "lost 3"],
       [4, "published"],
     ]);
+  });
+
+  it("hands live events to a callback straight from the bus, and fills a gap in the subscription's own context", async () => {
+    const services = stack.api.app.services;
+    const { project, lyric } = await processingLyric();
+    const catchUps: { reason: unknown; requestId: string | undefined }[] = [];
+    const log = { debug: (fields: { reason?: unknown }) => void catchUps.push({ reason: fields.reason, requestId: currentCorrelation()?.requestId }) };
+    const subscription = correlationFrom("subscription-7", null);
+    const updates = (await withCorrelation(subscription, () =>
+      generationUpdates({ prisma: services.prisma, events: services.events, log, maxBuffer: 100 }, project.id, 0),
+    )) as AsyncIterableIterator<GenerationEventMessage> & PushNext<GenerationEventMessage>;
+    const received: { sequence: number; message: string | null }[] = [];
+    let synchronous = 0;
+    const take = () => {
+      let inCall = true;
+      updates[PUSH_NEXT]((step) => {
+        if (inCall) synchronous++;
+        if (step.done) return;
+        received.push({ sequence: step.value.sequence, message: step.value.message });
+        take();
+      }, (error) => received.push({ sequence: -1, message: String(error) }));
+      inCall = false;
+    };
+    take();
+    await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 1 }, message: "live 1" });
+    const silent = { ...services, events: { ...services.events, publish: () => {} } };
+    await transition(silent, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 2 }, message: "lost 2" });
+    await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 3 }, message: "live 3" });
+    await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 4 }, message: "live 4" });
+    while (received.length < 4) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(received).toEqual([
+      { sequence: 1, message: "live 1" },
+      { sequence: 2, message: "lost 2" },
+      { sequence: 3, message: "live 3" },
+      { sequence: 4, message: "live 4" },
+    ]);
+    expect(synchronous).toBe(0); // each came when it arrived, none was waiting
+    // The gap's catch-up ran in the subscription's context although the bus revealed it.
+    expect(catchUps).toEqual([{ reason: "gap", requestId: "subscription-7" }]);
+    await updates.return!();
+    expect(services.events.stats().listeners).toBe(0);
   });
 });
