@@ -2,7 +2,6 @@
 // (graphql-ws, same path), health probes and provider webhooks.
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { execute, GraphQLError, NoSchemaIntrospectionCustomRule, subscribe } from "graphql";
@@ -17,6 +16,7 @@ import { loadTrustedDocuments, trustedQuery } from "./trusted-documents.js";
 import { createUploadGate } from "./bodies.js";
 import { ErrorCode } from "../errors.js";
 import { FRAME_SINK, type FrameSink } from "../subscriptions/shared-execution.js";
+import { coalesceWrites } from "./coalesce-writes.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -291,23 +291,3 @@ function nextFrames(socket: WebSocket, id: string, maxBuffered: number): FrameSi
 
 const stringOf = (v: unknown) => (typeof v === "string" ? v : null);
 
-/** Frames a WebSocket sends in one turn of the event loop leave in one write. One status event
- *  reaches every subscription of a socket in the same turn; a write (a syscall) per frame cost
- *  more CPU than building the frames. The socket is corked at the first frame of a turn and
- *  uncorked right after the turn (setImmediate), so nothing waits for a timer. */
-function coalesceWrites(ws: WebSocket, raw: Socket) {
-  const send = ws.send.bind(ws);
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    raw.uncork();
-  };
-  ws.send = ((...args: Parameters<WebSocket["send"]>) => {
-    if (!corked) {
-      corked = true;
-      raw.cork();
-      setImmediate(uncork);
-    }
-    send(...args);
-  }) as WebSocket["send"];
-}
