@@ -14,9 +14,7 @@ export const CLOSED = Symbol("closed");
 /** What a listener gets when the Redis subscription dropped (events may have been missed):
  *  its stream should end with SERVICE_UNAVAILABLE so the client resubscribes with `after`. */
 export const INTERRUPTED = Symbol("interrupted");
-type Delivery = GenerationEventMessage | typeof OVERFLOW | typeof CLOSED | typeof INTERRUPTED;
-
-export type { Delivery };
+export type Delivery = GenerationEventMessage | typeof OVERFLOW | typeof CLOSED | typeof INTERRUPTED;
 
 export interface EventListener extends AsyncIterable<Delivery> {
   next(): Promise<Delivery>;
