@@ -79,6 +79,8 @@ describe("generationUpdates", () => {
       generationUpdates({ prisma: services.prisma, events: services.events, log, maxBuffer: 100 }, project.id, 0),
     )) as AsyncIterableIterator<GenerationEventMessage> & PushNext<GenerationEventMessage>;
     const received: { sequence: number; message: string | null }[] = [];
+    let fourth!: () => void;
+    const allFour = new Promise<void>((resolve) => (fourth = resolve));
     let synchronous = 0;
     const take = () => {
       let inCall = true;
@@ -86,6 +88,7 @@ describe("generationUpdates", () => {
         if (inCall) synchronous++;
         if (step.done) return;
         received.push({ sequence: step.value.sequence, message: step.value.message });
+        if (received.length === 4) fourth();
         take();
       }, (error) => received.push({ sequence: -1, message: String(error) }));
       inCall = false;
@@ -96,7 +99,7 @@ describe("generationUpdates", () => {
     await transition(silent, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 2 }, message: "lost 2" });
     await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 3 }, message: "live 3" });
     await transition(services, { kind: "LYRIC", id: lyric.id, from: ["PROCESSING"], data: { progress: 4 }, message: "live 4" });
-    while (received.length < 4) await new Promise<void>((resolve) => setImmediate(resolve));
+    await allFour;
     expect(received).toEqual([
       { sequence: 1, message: "live 1" },
       { sequence: 2, message: "lost 2" },
