@@ -16,7 +16,8 @@ export interface PushNext<T> {
   [PUSH_NEXT](onStep: (step: IteratorResult<T>) => void, onError: (error: unknown) => void): void;
 }
 
-export function pushNextOf<T>(iterator: AsyncIterator<T>): PushNext<T>[typeof PUSH_NEXT] | undefined {
+/** The iterator's own [PUSH_NEXT], or one made of its next() (the step then always comes later). */
+export function pushNextOf<T>(iterator: AsyncIterator<T>): PushNext<T>[typeof PUSH_NEXT] {
   const push = (iterator as Partial<PushNext<T>>)[PUSH_NEXT];
-  return push?.bind(iterator);
+  return push ? push.bind(iterator) : (onStep, onError) => void iterator.next().then(onStep, onError);
 }

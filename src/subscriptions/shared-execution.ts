@@ -171,12 +171,6 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
         else if (handle(step)) pull();
       };
       const pull = (): void => {
-        if (!push) {
-          iterator.next().then((step) => {
-            if (handle(step)) pull();
-          }, fail);
-          return;
-        }
         for (;;) {
           taking = true;
           taken = undefined;
