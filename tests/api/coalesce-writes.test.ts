@@ -11,24 +11,34 @@ describe("coalesceWrites", () => {
   let wss: WebSocketServer;
   const connected: { ws: WebSocket; raw: Socket }[] = [];
   const clients: { socket: WebSocket; frames: string[] }[] = [];
+  /** Resolves once `clients` have received `counts` frames each. */
+  let framesArrived: { counts: number[]; resolve: () => void } | null = null;
+  const checkFrames = () => {
+    if (framesArrived && framesArrived.counts.every((n, i) => clients[i]!.frames.length >= n)) framesArrived.resolve();
+  };
 
   beforeAll(async () => {
     server = createServer();
     wss = new WebSocketServer({ server });
+    let bothConnected!: () => void;
+    const both = new Promise<void>((resolve) => (bothConnected = resolve));
     wss.on("connection", (ws, req) => {
       coalesceWrites(ws, req.socket);
-      connected.push({ ws, raw: req.socket });
+      if (connected.push({ ws, raw: req.socket }) === 2) bothConnected();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     for (let i = 0; i < 2; i++) {
       const socket = new WebSocket(`ws://127.0.0.1:${port}`);
       const client = { socket, frames: [] as string[] };
-      socket.on("message", (data: Buffer) => client.frames.push(data.toString()));
+      socket.on("message", (data: Buffer) => {
+        client.frames.push(data.toString());
+        checkFrames();
+      });
       await new Promise((resolve) => socket.once("open", resolve));
       clients.push(client);
     }
-    while (connected.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    await both;
   });
   afterAll(async () => {
     for (const c of clients) c.socket.close();
@@ -52,7 +62,10 @@ describe("coalesceWrites", () => {
     // Right after the turn the last one goes too.
     await new Promise((resolve) => setImmediate(resolve));
     expect(b.raw.writableCorked).toBe(0);
-    while (clients[0]!.frames.length < 3 || clients[1]!.frames.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => {
+      framesArrived = { counts: [3, 1], resolve };
+      checkFrames();
+    });
     expect(clients.map((c) => c.frames)).toEqual([["a1", "a2", "a3"], ["b1"]]);
   });
 });
