@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
@@ -57,6 +57,7 @@ let sandbox: Sandbox;
 let api: WorkerProcess | undefined;
 let worker: WorkerProcess | undefined;
 let apiUrl = "";
+let databaseUrl = "";
 let workerUrl = "";
 const dbName = `${new URL(inject("databaseUrl")).pathname.slice(1)}_prod_${randomBytes(3).toString("hex")}`;
 
@@ -71,8 +72,9 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0 });
   const port = await freePort();
   const workerPort = await freePort();
-  const databaseUrl = new URL(inject("databaseUrl"));
-  databaseUrl.pathname = `/${dbName}`;
+  const dbUrl = new URL(inject("databaseUrl"));
+  dbUrl.pathname = `/${dbName}`;
+  databaseUrl = dbUrl.toString();
   const tag = randomBytes(3).toString("hex");
   const env = {
     ...pipelineEnv(sandbox, port),
@@ -82,11 +84,13 @@ beforeAll(async () => {
     LOG_LEVEL: "info",
     HOST: "127.0.0.1",
     PORT: String(port),
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: databaseUrl,
     REDIS_URL: inject("redisUrl"),
     REDIS_PREFIX: `${inject("redisPrefix")}_prod${tag}`,
     AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString("127.0.0.1", inject("azuritePort")),
     AZURE_STORAGE_CONTAINER: `p${tag}`,
+    // Off by default in production; on here to show the bundled entry point loads it on first use.
+    GRAPHIQL: "true",
   };
   // As the image starts them (its ENTRYPOINT: environment, node flags, entry point).
   const apiCmd = productionCommand(ROOT, "api");
@@ -149,6 +153,51 @@ describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => 
     const page = await fetch(`${apiUrl}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<html");
+  });
+
+  it("starts from the bundled entry point and its chunks, which load GraphiQL, the queue dashboard and sharp on first use", async () => {
+    // The server's own modules and the packages it bundles are inside dist/src/main.js and the
+    // chunks it loads by role (dist/src/chunks): none of those files imports a module of src/ by
+    // path (the dev-only ../sandbox is absent here), nor graphql, Prisma, BullMQ, ioredis or zod.
+    const dir = join(install.dir, "dist", "src");
+    const chunks = (await readdir(join(dir, "chunks"))).filter((f) => f.endsWith(".js"));
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const file of ["main.js", ...chunks.map((c) => join("chunks", c))]) {
+      const code = await readFile(join(dir, file), "utf8");
+      for (const [, path] of code.matchAll(/(?:\bfrom\s*|\bimport\(\s*)"(\.{1,2}\/[^"]*)"/g)) {
+        const target = join(dir, file, "..", path!);
+        if (target.startsWith(join(install.dir, "dist", "sandbox"))) continue;
+        expect(dirname(target), `${file} imports ${path}`).toBe(join(dir, "chunks"));
+        expect(existsSync(target), `${file} imports ${path}`).toBe(true);
+      }
+      expect(code).not.toMatch(/\bfrom\s*"(graphql|@prisma\/client[^"]*|bullmq|ioredis|zod)"/);
+    }
+
+    const graphiql = await fetch(`${apiUrl}/graphql`, { headers: { accept: "text/html" } });
+    expect(graphiql.status).toBe(200);
+    expect(await graphiql.text()).toContain("GraphiQL");
+
+    // An admin made with the shipped CLI opens the dashboard, whose UI files bull-board serves
+    // from its own package folder.
+    const email = `admin-${randomBytes(4).toString("hex")}@example.com`;
+    const signUp = await gql<{ signUp: { token: string } }>(
+      `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`,
+      { i: { email, password: "correct horse battery", name: "Admin" } },
+    );
+    const token = signUp.data!.signUp.token;
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DATABASE_URL: databaseUrl };
+    const { stdout } = await run(process.execPath, ["dist/src/admin-cli.js", "grant", email], { cwd: install.dir, env });
+    expect(stdout).toContain("is now an admin");
+    const page = await fetch(`${apiUrl}/admin/queues`, { headers: { authorization: `Bearer ${token}` } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const base = /<base href="([^"]+)"/.exec(html)?.[1];
+    const script = /src="(static\/js\/[^"]+\.js)"/.exec(html)?.[1];
+    expect([base, script]).toEqual([expect.any(String), expect.any(String)]);
+    const asset = await fetch(new URL(script!, new URL(base!, apiUrl)), { headers: { authorization: `Bearer ${token}` } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toMatch(/javascript/);
+    // (sharp: the ad test below uploads a photo, which the API normalizes with it.)
   });
 
   it("starts `npm run start:dist` as the image starts node (its environment and flags)", async () => {
