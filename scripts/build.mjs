@@ -50,6 +50,10 @@ await build({
     // threads from files in its folder, msgpackr looks for its optional native add-on.
     "pino",
     "msgpackr",
+    // The database and Redis clients, which instrumentation hooks by package name when it loads
+    // (OpenTelemetry's, and the bench's statement counter).
+    "pg",
+    "ioredis",
     // Optional native add-ons that ws and pg try to load (not installed).
     "bufferutil",
     "utf-8-validate",
