@@ -158,7 +158,7 @@ describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => 
   it("starts from the bundled entry point and its chunks, which load GraphiQL, the queue dashboard and sharp on first use", async () => {
     // The server's own modules and the packages it bundles are inside dist/src/main.js and the
     // chunks it loads by role (dist/src/chunks): none of those files imports a module of src/ by
-    // path (the dev-only ../sandbox is absent here), nor graphql, Prisma, BullMQ, ioredis or zod.
+    // path (the dev-only ../sandbox is absent here), nor graphql, Prisma, BullMQ or zod.
     const dir = join(install.dir, "dist", "src");
     const chunks = (await readdir(join(dir, "chunks"))).filter((f) => f.endsWith(".js"));
     expect(chunks.length).toBeGreaterThan(1);
@@ -170,7 +170,7 @@ describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => 
         expect(dirname(target), `${file} imports ${path}`).toBe(join(dir, "chunks"));
         expect(existsSync(target), `${file} imports ${path}`).toBe(true);
       }
-      expect(code).not.toMatch(/\bfrom\s*"(graphql|@prisma\/client[^"]*|bullmq|ioredis|zod)"/);
+      expect(code).not.toMatch(/\bfrom\s*"(graphql|@prisma\/client[^"]*|bullmq|zod)"/);
     }
 
     const graphiql = await fetch(`${apiUrl}/graphql`, { headers: { accept: "text/html" } });
