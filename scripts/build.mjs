@@ -33,6 +33,10 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
+  // A package's ES module build before its CommonJS one (graphql ships both): ES modules read
+  // each other's exports directly, where a CommonJS module imported by an ES module is read
+  // through one getter per export and access, which was 7 % of a list's CPU.
+  mainFields: ["module", "main"],
   sourcemap: true,
   sourcesContent: false,
   logLevel: "warning",
