@@ -34,6 +34,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
     await untilReady(async () => {
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // A refused connection while the server starts is expected: connect() rejects with it, and
+      // without a listener ioredis would also print it as an "Unhandled error event".
+      probe.on("error", () => {});
       try {
         await probe.connect();
         await probe.ping();
