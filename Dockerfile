@@ -1,7 +1,8 @@
 # castad production image. The build stage installs everything, builds dist/ (Prisma client
-# generated and compiled in; the server's entry point bundled with its dependencies) and packs the package (package.json "files": dist/src,
-# prisma/migrations, the postinstall script). The runtime stage installs only production
-# dependencies from the lockfile into that package: no tsx, Prisma CLI, Azurite, ffmpeg or sandbox.
+# generated and compiled in; the server's entry point bundled with its dependencies) and packs
+# the package (package.json "files": dist/src, prisma/migrations, the postinstall script). The
+# runtime stage installs only production dependencies from the lockfile into that package: no
+# tsx, Prisma CLI, Azurite, ffmpeg or sandbox.
 # tests/prod/install.test.ts runs these same steps without Docker.
 #
 #   docker build -t castad .
