@@ -35,6 +35,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface ProdInstall {
   dir: string;
+  /** The packages npm ci warned about as not made for this Node.js (EBADENGINE), as name@version. */
+  engineWarnings: string[];
   remove(): Promise<void>;
 }
 
@@ -48,8 +50,9 @@ export async function installProduction(): Promise<ProdInstall> {
   await run("tar", ["-xzf", join(tmp, stdout.trim().split("\n").pop()!), "-C", tmp]);
   const dir = join(tmp, "package");
   await cp(join(ROOT, "package-lock.json"), join(dir, "package-lock.json"));
-  await run("npm", ["ci", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, env });
-  return { dir, remove: () => rm(tmp, { recursive: true, force: true }) };
+  const ci = await run("npm", ["ci", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, env });
+  const engineWarnings = [...ci.stderr.matchAll(/EBADENGINE\s+package: '([^']+)'/g)].map((m) => m[1]!);
+  return { dir, engineWarnings, remove: () => rm(tmp, { recursive: true, force: true }) };
 }
 
 let install: ProdInstall;
@@ -146,6 +149,10 @@ describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => 
     // @prisma/client and the CLI, and
     // --omit=optional would also drop sharp's platform binary. Nothing at run time loads it.)
     for (const dev of ["tsx", "azurite", "vitest", "vite", "@ffmpeg-installer"]) expect(modules).not.toContain(dev);
+    // Every package the server runs declares this Node.js (20) as supported. The one exception
+    // is the Prisma CLI's @prisma/streams-local (Node >= 22), which comes with that optional
+    // peer and never runs.
+    expect(install.engineWarnings.filter((p) => !p.startsWith("@prisma/streams-local@"))).toEqual([]);
     expect(existsSync(join(install.dir, "dist", "sandbox"))).toBe(false);
     expect(existsSync(join(install.dir, "dist", "src", "generated", "prisma", "client.js"))).toBe(true);
     expect(api!.lines.join("\n")).toContain("applied migration");
