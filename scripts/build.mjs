@@ -2,11 +2,24 @@
 // src/, so a production install (`npm ci --omit=dev`) needs neither the Prisma CLI nor tsx.
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(join(root, "package.json"));
+
+// graphql 16 has no `exports` map: a deep import without an extension
+// (graphql-armor-max-tokens' `graphql/language/parser`) names the CommonJS file, and with it a
+// second copy of graphql's lexer, parser and GraphQLError next to the ES module build. Such
+// imports get the ES module file beside it, so the bundle holds one graphql.
+const graphqlOnce = {
+  name: "graphql-once",
+  setup(b) {
+    b.onResolve({ filter: /^graphql\/[\w/]+$/ }, (args) => ({ path: require.resolve(`${args.path}.mjs`) }));
+  },
+};
 const run = (args) => {
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -37,6 +50,7 @@ await build({
   // each other's exports directly, where a CommonJS module imported by an ES module is read
   // through one getter per export and access, which was 7 % of a list's CPU.
   mainFields: ["module", "main"],
+  plugins: [graphqlOnce],
   sourcemap: true,
   sourcesContent: false,
   logLevel: "warning",

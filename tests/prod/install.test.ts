@@ -178,6 +178,10 @@ describe("production install (npm ci --omit=dev, node dist/src/main.js)", () => 
         expect(existsSync(target), `${file} imports ${path}`).toBe(true);
       }
       expect(code).not.toMatch(/\bfrom\s*"(graphql|@prisma\/client[^"]*|bullmq|zod)"/);
+      // One graphql: its ES module build only, never CommonJS files beside it (a second
+      // GraphQLError class, lexer and parser), whatever path a package imports it by.
+      const map = JSON.parse(await readFile(join(dir, `${file}.map`), "utf8")) as { sources: string[] };
+      expect(map.sources.filter((s) => /node_modules\/graphql\/.*\.js$/.test(s)), file).toEqual([]);
     }
 
     const graphiql = await fetch(`${apiUrl}/graphql`, { headers: { accept: "text/html" } });
