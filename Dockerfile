@@ -2,7 +2,7 @@
 # generated and compiled in; the server's entry point bundled with its dependencies) and packs
 # the package (package.json "files": dist/src, prisma/migrations, the postinstall script). The
 # runtime stage installs only production dependencies from the lockfile into that package: no
-# tsx, Prisma CLI, Azurite, ffmpeg or sandbox.
+# tsx, Azurite, ffmpeg or sandbox (npm adds the Prisma CLI as an optional peer; it never runs).
 # tests/prod/install.test.ts runs these same steps without Docker.
 #
 #   docker build -t castad .
