@@ -41,6 +41,9 @@ export function createOutageMonitor(opts: {
   intervalMs: number;
 }): OutageMonitor {
   const down = new Map<Dependency, number>();
+  // A probe without an answer in time, once, is a slow moment (a loaded machine, a long pause),
+  // not an outage: only a second one in a row says so. A refused or broken connection does at once.
+  const slow = new Set<Dependency>();
   const markDown = (dep: Dependency, err: unknown) => {
     if (down.has(dep)) return;
     down.set(dep, Date.now());
@@ -62,8 +65,14 @@ export function createOutageMonitor(opts: {
         (Object.keys(opts.checks) as Dependency[]).map(async (dep) => {
           try {
             await withTimeout(opts.checks[dep](), Math.max(500, opts.intervalMs));
+            slow.delete(dep);
             markUp(dep);
           } catch (err) {
+            if (err instanceof ProbeTimeout && !down.has(dep) && !slow.has(dep)) {
+              slow.add(dep);
+              return;
+            }
+            slow.delete(dep);
             markDown(dep, err);
           }
         }),
@@ -81,12 +90,14 @@ export function createOutageMonitor(opts: {
   };
 }
 
+export class ProbeTimeout extends Error {}
+
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
