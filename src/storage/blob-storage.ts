@@ -78,12 +78,20 @@ const MINUTE = 60_000;
  * but the blob's name — the string to sign around it, the query — is built once per minute; a
  * link is then one HMAC and one string. The result is the SDK's own link, character for
  * character: `connect` checks that once and falls back to the SDK if it ever differs.
+ *
+ * A link depends only on the key and the minute, so the minute's links are kept: a list read
+ * again within the minute (a page refetched, other tabs, a subscription's refresh) reuses them
+ * instead of computing 200 HMACs again (5 % of a 100-song list's CPU). At most LINKS_PER_MINUTE
+ * are kept; past that the memo starts over, so memory stays bounded whatever the traffic.
  */
+const LINKS_PER_MINUTE = 20_000;
+
 class ReadLinkSigner {
   private minute = -1;
   private before = "";
   private after = "";
   private query = "";
+  private links = new Map<string, string>();
 
   constructor(
     private readonly credential: StorageSharedKeyCredential,
@@ -98,8 +106,14 @@ class ReadLinkSigner {
     if (!PLAIN_KEY.test(key)) return null;
     const minute = Math.floor(now / MINUTE);
     if (minute !== this.minute) this.startMinute(minute);
-    const signature = this.credential.computeHMACSHA256(this.before + key + this.after);
-    return `${this.containerUrl}/${key}${this.query}${encodeURIComponent(signature)}`;
+    let link = this.links.get(key);
+    if (link === undefined) {
+      const signature = this.credential.computeHMACSHA256(this.before + key + this.after);
+      link = `${this.containerUrl}/${key}${this.query}${encodeURIComponent(signature)}`;
+      if (this.links.size >= LINKS_PER_MINUTE) this.links.clear();
+      this.links.set(key, link);
+    }
+    return link;
   }
 
   private startMinute(minute: number) {
@@ -111,6 +125,7 @@ class ReadLinkSigner {
     this.after = `\n${["", "", "", this.version, "b", "", "", "", "", "", "", ""].join("\n")}`;
     this.query = `?sv=${encodeURIComponent(this.version)}&st=${encodeURIComponent(st)}&se=${encodeURIComponent(se)}&sr=b&sp=r&sig=`;
     this.minute = minute;
+    this.links.clear();
   }
 }
 

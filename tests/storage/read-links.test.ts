@@ -3,7 +3,7 @@
 import { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
 import { BlobSASPermissions, BlobServiceClient } from "@azure/storage-blob";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { BlobStorage } from "../../src/storage/blob-storage.js";
 import { testEnv } from "../helpers/app.js";
@@ -41,5 +41,31 @@ describe("read links", () => {
     const odd = "projects/with space/ü.txt";
     await storage.upload(odd, Readable.from([Buffer.from("odd")]), { contentType: "text/plain" });
     expect(await (await fetch(storage.readUrl(odd))).text()).toBe("odd");
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("are reused within their minute and signed anew, with the new expiry, in the next one", async () => {
+    const container = BlobServiceClient.fromConnectionString(config.storageConnectionString).getContainerClient(config.AZURE_STORAGE_CONTAINER);
+    const key = `projects/${randomBytes(16).toString("hex")}/videos/v.mp4`;
+    const sdkAt = (minute: number) =>
+      container.getBlobClient(key).generateSasUrl({
+        permissions: BlobSASPermissions.parse("r"),
+        startsOn: new Date(minute - 5 * 60_000),
+        expiresOn: new Date(minute + config.STORAGE_SAS_TTL_SECONDS * 1000),
+      });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+    vi.setSystemTime(minute + 1_000);
+    const first = storage.readUrl(key);
+    vi.setSystemTime(minute + 59_000);
+    expect(storage.readUrl(key)).toBe(first);
+    expect(first).toBe(await sdkAt(minute));
+    vi.setSystemTime(minute + 60_000);
+    const next = storage.readUrl(key);
+    expect(next).not.toBe(first);
+    expect(next).toBe(await sdkAt(minute + 60_000));
   });
 });
