@@ -24,12 +24,15 @@ export default defineConfig({
         },
       },
       {
-        // The pipeline suite again with Suno's errors sent as HTTP statuses instead of its
+        // The Suno error cases again with the errors sent as HTTP statuses instead of Suno's
         // documented HTTP 200 + code (tests/helpers/pipeline.ts): the client must read both.
+        // Only error-meanings.test.ts makes the sandbox answer Suno with an error below 500, the
+        // one answer this setting changes (counted over the whole pipeline suite run this way);
+        // the other pipeline files ran identically a second time, ~80 s of CI for nothing.
         extends: true,
         test: {
           name: "pipeline, Suno errors as HTTP statuses",
-          include: ["tests/pipeline/**/*.test.ts"],
+          include: ["tests/pipeline/error-meanings.test.ts"],
           env: { CASTAD_TEST_SUNO_ERROR_HTTP: "mirror" },
         },
       },

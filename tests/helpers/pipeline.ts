@@ -37,7 +37,7 @@ export function pipelineEnv(sandbox: Sandbox, port: number, extra: Record<string
 }
 
 /** Suno documents its errors as HTTP 200 with the code in the body (the sandbox's default);
- *  some hosts answer with the code as the HTTP status. vitest.config.ts runs the pipeline suite
+ *  some hosts answer with the code as the HTTP status. vitest.config.ts runs the Suno error cases
  *  a second time in that form (project "pipeline, Suno errors as HTTP statuses"). */
 const SUNO_ERROR_HTTP = process.env["CASTAD_TEST_SUNO_ERROR_HTTP"] === "mirror" ? "mirror" : "200";
 
