@@ -28,8 +28,8 @@ export const knobs = {
   ads: num("BENCH_ADS", 20, 5),
   /** Seconds the start part waits, with nothing to do, before it reads idle RSS. */
   idleSeconds: num("BENCH_IDLE_SECONDS", 40, 40),
-  /** Parts to run, comma-separated: lists,typename,sql,live,start,worker (default all). */
-  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,live,start,worker").split(",")),
+  /** Parts to run, comma-separated: lists,typename,sql,columns,live,start,worker (default all). */
+  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,columns,live,start,worker").split(",")),
   /** Write CPU profiles of castad's processes into this directory, one per measured window
    *  (each list load, the live events, the worker part's ads). */
   cpuProfDir: process.env.BENCH_CPU_PROF,

@@ -6,6 +6,8 @@
 //             same tables vs a raw floor (pg + node:http, one json_agg statement), A/B rounds
 //   typename  `{ __typename }`: castad vs a bare graphql-yoga
 //   sql       SQL statements per list request, expected vs measured (counted in each process)
+//   columns   the songs list's query through Prisma, with the columns castad's types read vs only
+//             those the query shows (CPU in the bench's own process)
 //   live      status write -> subscriber at 1 / 1,000 / 10,000 subscribers vs a raw-ws floor
 //   start     cold start to /ready (or "ready") and idle RSS per role, vs a bare yoga
 //   worker    CPU time and SQL statements per ad in the worker (and API) vs a raw BullMQ chain
@@ -27,6 +29,7 @@ import { issueToken } from "../src/auth/tokens.js";
 import { castadCommand, knobs, ms, port, startCastad, startServer, table, type Server } from "./lib.js";
 import { seed, DATASET } from "./seed.js";
 import { listCases, runLists, runStatementCounts, runTypename } from "./lists.js";
+import { runColumns } from "./columns.js";
 import { runLive } from "./live.js";
 import { runCopy } from "./copy.js";
 import { runWorkerCpu } from "./worker.js";
@@ -144,6 +147,11 @@ async function main() {
     if (knobs.parts.has("sql")) section("SQL statements per request", await runStatementCounts(cases, EXPECTED_STATEMENTS));
     if (knobs.parts.has("lists")) section("lists (medians of the rounds)", await runLists(cases));
     if (knobs.parts.has("typename")) section("fixed cost per request", await runTypename(api, yoga, token));
+    if (knobs.parts.has("columns")) {
+      const prisma = createPrisma({ url: dbUrl.toString(), poolMax: 4 });
+      cleanups.push(() => prisma.$disconnect());
+      section("what the columns a list reads cost (this process, Prisma only)", await runColumns(prisma, ownerId));
+    }
     if (knobs.parts.has("live")) {
       const channelPrefix = `${redisPrefix}:floor`;
       const rawWs = await startServer({ name: "raw ws", args: ["bench/peers/raw-ws.mjs"], env: { ...env, BENCH_FLOOR_CHANNEL: channelPrefix }, port: await port() });

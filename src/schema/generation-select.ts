@@ -1,5 +1,5 @@
-// The columns the Generation interface's fields read (a leaf module: the node types' files import
-// each other through Project, and this must be defined before any of them is built).
+// The columns the node types read: the Generation interface's fields and each type's `select` (a
+// leaf module: the node types' files import each other through Project, and this must be defined before any of them is built).
 //
 // Lyric, Song, Video and Project are plugin-prisma `select` types: each always reads the columns
 // in its type's `select` (these, and its own short ones), and its fields read them from the row;
@@ -19,3 +19,18 @@ export const generationSelect = {
   updatedAt: true,
   finishedAt: true,
 } as const;
+
+// Each node type's `select` (what a list reads per row; bench/columns.ts measures what they cost).
+export const lyricSelect = { ...generationSelect, title: true, language: true, mood: true, style: true } as const;
+export const songSelect = {
+  ...generationSelect,
+  title: true,
+  style: true,
+  duration: true,
+  blobKey: true,
+  imageBlobKey: true,
+  previewUrl: true,
+  selectedTake: true,
+} as const;
+export const videoSelect = { ...generationSelect, templateId: true, duration: true, width: true, height: true, blobKey: true, thumbnailBlobKey: true } as const;
+export const projectSelect = { id: true, storeName: true, address: true, language: true, createdAt: true, updatedAt: true, eventSequence: true } as const;

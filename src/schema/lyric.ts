@@ -4,7 +4,7 @@ import { GENERATION_LIMITS, generateLyric } from "../resolvers/generations.js";
 import { builder } from "./builder.js";
 import { GenerationKindEnum, LanguageEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
-import { generationSelect } from "./generation-select.js";
+import { lyricSelect } from "./generation-select.js";
 import { NEWEST_FIRST, ProjectRef } from "./project.js";
 
 export const LyricRef = builder.prismaNode("Lyric", {
@@ -12,7 +12,7 @@ export const LyricRef = builder.prismaNode("Lyric", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
-  select: { ...generationSelect, title: true, language: true, mood: true, style: true },
+  select: lyricSelect,
   fields: (t) => ({
     kind: t.field({ type: GenerationKindEnum, resolve: () => "LYRIC" as const }),
     // Relations are plugin-prisma relations: a list's query joins them into its one statement.

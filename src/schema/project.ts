@@ -3,6 +3,7 @@ import { NOBODY } from "../auth/ownership.js";
 import { countViewerProjects, createProject, deleteProject, findOwnedProject, PROJECT_LIMITS, updateProject, viewerProjects } from "../resolvers/projects.js";
 import { builder } from "./builder.js";
 import { LanguageEnum } from "./enums.js";
+import { projectSelect } from "./generation-select.js";
 
 /** Order of a project's lyrics, songs, videos and ad runs: newest first. */
 export const NEWEST_FIRST = { orderBy: [{ createdAt: "desc" as const }, { id: "desc" as const }] };
@@ -14,7 +15,7 @@ export const ProjectRef = builder.prismaNode("Project", {
   nullable: true,
   // The short columns are always read and their fields read the row; the description is read
   // only when asked for (see generation-select.ts for why).
-  select: { id: true, storeName: true, address: true, language: true, createdAt: true, updatedAt: true, eventSequence: true },
+  select: projectSelect,
   fields: (t) => ({
     storeName: t.string({ resolve: (project) => project.storeName }),
     address: t.string({ nullable: true, resolve: (project) => project.address }),

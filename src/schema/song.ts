@@ -7,7 +7,7 @@ import type { SongTake } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { GenerationKindEnum, GenerationStatusEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
-import { generationSelect } from "./generation-select.js";
+import { songSelect } from "./generation-select.js";
 import { LyricRef } from "./lyric.js";
 import { NEWEST_FIRST, ProjectRef } from "./project.js";
 
@@ -27,16 +27,7 @@ export const SongRef = builder.prismaNode("Song", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
-  select: {
-    ...generationSelect,
-    title: true,
-    style: true,
-    duration: true,
-    blobKey: true,
-    imageBlobKey: true,
-    previewUrl: true,
-    selectedTake: true,
-  },
+  select: songSelect,
   fields: (t) => ({
     kind: t.field({ type: GenerationKindEnum, resolve: () => "SONG" as const }),
     // Relations are plugin-prisma relations: a list's query joins them into its one statement.

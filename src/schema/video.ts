@@ -5,7 +5,7 @@ import { countViewerVideos, viewerVideos } from "../resolvers/viewer.js";
 import { builder } from "./builder.js";
 import { GenerationKindEnum, GenerationStatusEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
-import { generationSelect } from "./generation-select.js";
+import { videoSelect } from "./generation-select.js";
 import { NEWEST_FIRST, ProjectRef } from "./project.js";
 import { SongRef } from "./song.js";
 
@@ -14,7 +14,7 @@ export const VideoRef = builder.prismaNode("Video", {
   findUnique: (id, ctx) => inViewerProject(id, ctx.viewer),
   nullable: true,
   interfaces: [GenerationRef],
-  select: { ...generationSelect, templateId: true, duration: true, width: true, height: true, blobKey: true, thumbnailBlobKey: true },
+  select: videoSelect,
   fields: (t) => ({
     kind: t.field({ type: GenerationKindEnum, resolve: () => "VIDEO" as const }),
     // Relations are plugin-prisma relations: a list's query joins them into its one statement.
