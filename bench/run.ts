@@ -6,8 +6,8 @@
 //             same tables vs a raw floor (pg + node:http, one json_agg statement), A/B rounds
 //   typename  `{ __typename }`: castad vs a bare graphql-yoga
 //   sql       SQL statements per list request, expected vs measured (counted in each process)
-//   columns   the songs list's query through Prisma, with the columns castad's types read vs only
-//             those the query shows (CPU in the bench's own process)
+//   columns   the songs list read through Prisma with the columns castad's types read, with only
+//             those the query shows, and through pg alone (CPU in the bench's own process)
 //   live      status write -> subscriber at 1 / 1,000 / 10,000 subscribers vs a raw-ws floor
 //   start     cold start to /ready (or "ready") and idle RSS per role, vs a bare yoga
 //   worker    CPU time and SQL statements per ad in the worker (and API) vs a raw BullMQ chain
@@ -150,7 +150,7 @@ async function main() {
     if (knobs.parts.has("columns")) {
       const prisma = createPrisma({ url: dbUrl.toString(), poolMax: 4 });
       cleanups.push(() => prisma.$disconnect());
-      section("what the columns a list reads cost (this process, Prisma only)", await runColumns(prisma, ownerId));
+      section("what reading a list costs before GraphQL (this process)", await runColumns(prisma, dbUrl.toString(), ownerId));
     }
     if (knobs.parts.has("live")) {
       const channelPrefix = `${redisPrefix}:floor`;
