@@ -1,5 +1,6 @@
-// The columns the node types read: the Generation interface's fields and each type's `select` (a
-// leaf module: the node types' files import each other through Project, and this must be defined before any of them is built).
+// The columns the node types read: the Generation interface's fields and each type's `select`
+// (a leaf module: the node types' files import each other through Project, and this must be
+// defined before any of them is built).
 //
 // Lyric, Song, Video and Project are plugin-prisma `select` types: each always reads the columns
 // in its type's `select` (these, and its own short ones), and its fields read them from the row;
