@@ -1,9 +1,9 @@
-// What the columns a list reads cost in this process: the songs list's query through Prisma, once
-// with the columns castad's types select (every row reads its type's whole `select`, relations
-// included: src/schema/generation-select.ts) and once with only the columns the bench's songs
-// query shows (id, title, audioUrl, createdAt, project { id storeName }, lyric { id title }).
-// And the first statement through `pg` alone. Same rows and order, one statement each; CPU per
-// read of 101 rows, alternating.
+// What reading a list's rows costs in this process, before any GraphQL: the songs list's query
+// through Prisma with the columns castad's types select (every row reads its type's whole
+// `select`, relations included: src/schema/generation-select.ts), through Prisma with only the
+// columns the bench's songs query shows (id, title, audioUrl, createdAt, project { id storeName },
+// lyric { id title }), and the first one's statement through `pg` alone. Same rows and order, one
+// statement each; CPU per read of 101 rows, alternating.
 import pg from "pg";
 import type { PrismaClient } from "../src/db/client.js";
 import { lyricSelect, projectSelect, songSelect } from "../src/schema/generation-select.js";
@@ -23,12 +23,13 @@ const SHOWN = {
 
 // The statement Prisma sends for TYPES (relation joins as JSONB, as Prisma builds them), written
 // out for `pg`: what reading the same values costs without Prisma's query building and row mapping.
+const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`); // schema.prisma's @map
 const columns = (alias: string, select: Record<string, unknown>) =>
   Object.keys(select)
-    .map((k) => `'${k}', ${alias}.${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`)
+    .map((k) => `'${k}', ${alias}.${column(k)}`)
     .join(", ");
 const RAW_SQL = `SELECT ${Object.keys({ ...songSelect, lyricId: true })
-  .map((k) => `t0.${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} AS "${k}"`)
+  .map((k) => `t0.${column(k)} AS "${k}"`)
   .join(", ")},
   (SELECT jsonb_build_object(${columns("p", projectSelect)}) FROM projects p WHERE p.id = t0.project_id) AS project,
   (SELECT jsonb_build_object(${columns("l", lyricSelect)}) FROM lyrics l WHERE l.id = t0.lyric_id) AS lyric

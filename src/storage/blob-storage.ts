@@ -103,11 +103,11 @@ class ReadLinkSigner {
 
   /** The signed link, or null for a key that needs escaping (the SDK handles those). */
   sign(key: string, now = Date.now()): string | null {
-    if (!PLAIN_KEY.test(key)) return null;
     const minute = Math.floor(now / MINUTE);
     if (minute !== this.minute) this.startMinute(minute);
     let link = this.links.get(key);
     if (link === undefined) {
+      if (!PLAIN_KEY.test(key)) return null;
       const signature = this.credential.computeHMACSHA256(this.before + key + this.after);
       link = `${this.containerUrl}/${key}${this.query}${encodeURIComponent(signature)}`;
       if (this.links.size >= LINKS_PER_MINUTE) this.links.clear();
