@@ -28,7 +28,8 @@ export default defineConfig({
         // documented HTTP 200 + code (tests/helpers/pipeline.ts): the client must read both.
         // Only error-meanings.test.ts makes the sandbox answer Suno with an error below 500, the
         // one answer this setting changes (counted over the whole pipeline suite run this way);
-        // the other pipeline files ran identically a second time, ~80 s of CI for nothing.
+        // the other pipeline files ran identically a second time, ~80 s of CI for nothing. A new
+        // test file that makes Suno answer with such an error belongs in this list too.
         extends: true,
         test: {
           name: "pipeline, Suno errors as HTTP statuses",
