@@ -26,10 +26,12 @@ export const knobs = {
   // BENCH_LISTS=songs,videos,projects picks list queries (bench/lists.ts).
   /** Ads the worker part runs at once. */
   ads: num("BENCH_ADS", 20, 5),
+  /** Ads the throughput part starts at once. */
+  throughputAds: num("BENCH_THROUGHPUT_ADS", 200, 50),
   /** Seconds the start part waits, with nothing to do, before it reads idle RSS. */
   idleSeconds: num("BENCH_IDLE_SECONDS", 40, 40),
-  /** Parts to run, comma-separated: lists,typename,sql,columns,live,start,worker (default all). */
-  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,columns,live,start,worker").split(",")),
+  /** Parts to run, comma-separated: lists,typename,sql,columns,live,start,worker,throughput (default all but copy). */
+  parts: new Set((process.env.BENCH_PARTS ?? "lists,typename,sql,columns,live,start,worker,throughput").split(",")),
   /** Write CPU profiles of castad's processes into this directory, one per measured window
    *  (each list load, the live events, the worker part's ads). */
   cpuProfDir: process.env.BENCH_CPU_PROF,

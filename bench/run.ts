@@ -11,9 +11,11 @@
 //   live      status write -> subscriber at 1 / 1,000 / 10,000 subscribers vs a raw-ws floor
 //   start     cold start to /ready (or "ready") and idle RSS per role, vs a bare yoga
 //   worker    CPU time and SQL statements per ad in the worker (and API) vs a raw BullMQ chain
+//   throughput  ads per minute with 200 ads at once, nothing but CPU in the way (no ffmpeg in the
+//             sandbox, no client-side provider limits); the worker's CPU per ad at that load
 //   copy      (not by default) streamed copy of a provider file into blob storage
 //
-// Knobs: BENCH_QUICK=1 (about two minutes), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS,
+// Knobs: BENCH_QUICK=1 (about two minutes), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS, BENCH_ADS, BENCH_THROUGHPUT_ADS,
 // BENCH_CONNECTIONS, BENCH_SUBSCRIBERS=1,1000,10000, BENCH_EVENTS, BENCH_IDLE_SECONDS, BENCH_CPU_PROF=<dir> (CPU
 // profiles of castad's processes, one per measured window), PORT or BENCH_PORT (first of the consecutive ports the servers use;
 // free ports otherwise), BENCH_DATABASE_ADMIN_URL, REDIS_URL.
@@ -32,7 +34,7 @@ import { listCases, runLists, runStatementCounts, runTypename } from "./lists.js
 import { runColumns } from "./columns.js";
 import { runLive } from "./live.js";
 import { runCopy } from "./copy.js";
-import { runWorkerCpu } from "./worker.js";
+import { runThroughput, runWorkerCpu } from "./worker.js";
 import { deleteRedisKeys, dropDatabases } from "../scripts/run-data.js";
 
 const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -164,6 +166,9 @@ async function main() {
     }
     if (knobs.parts.has("worker")) {
       section("worker CPU per ad (API and worker processes, sandbox as fast as it goes)", await runWorkerCpu({ env, databaseUrl: dbUrl.toString(), redisPrefix, servers }));
+    }
+    if (knobs.parts.has("throughput")) {
+      section("ads per minute (API and worker processes, sandbox without ffmpeg, no client-side provider limits)", await runThroughput({ env, databaseUrl: dbUrl.toString(), servers }));
     }
     if (knobs.parts.has("copy")) section("streamed copy into blob storage (this process)", await runCopy(config, `bench${run}`));
 

@@ -7,9 +7,14 @@
 // The media-copy share is measured apart (bench/peers/copy-cpu.mjs): the same number of copies, of
 // the same sizes, through castad's copy code in a process of its own; the worker's CPU without it
 // is the orchestration the target is about.
+// Throughput (runThroughput): the same processes with 200 ads at once and nothing but CPU in their
+// way; ads per minute and the worker's CPU per ad at that load, where its fixed costs per second
+// (timers, stalled checks, the garbage of the last seconds) are spread over ten times the ads.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import pg from "pg";
 import { startSandbox } from "../sandbox/server.js";
 import { BlobServiceClient } from "@azure/storage-blob";
@@ -40,21 +45,24 @@ async function uploadPhoto(url: string, token: string, projectId: string, png: A
   if (!res.ok) throw new Error(`bench: upload answered ${res.status}: ${await res.text()}`);
 }
 
-export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: string; redisPrefix: string; servers: Server[] }): Promise<string> {
-  const ads = knobs.ads;
-  const sandbox = await startSandbox({
-    port: 0,
-    speed: 1000,
-    sunoTrackSeconds: [3, 4],
-    renderMaxSeconds: 2,
-    sunoGenerateLimitPer10s: 0,
-    sunoRecordInfoLimitPerSec: 0,
-    creatomateGetLimitPerSec: 0,
-    creatomateAccountLimitPer10s: 0,
-  });
+type SandboxOptions = Parameters<typeof startSandbox>[0];
+
+/** A castad API and worker (separate processes, as deployed) on a redis-server of the bench's
+ *  own, against a sandbox of the part's choosing, with `projects` projects of one new user, each
+ *  with a photo; `startAd` starts an ad run and returns its video's row id. */
+async function adStack(
+  opts: { env: NodeJS.ProcessEnv; databaseUrl: string; servers: Server[] },
+  setup: { name: string; projects: number; sandbox: Omit<SandboxOptions, "port">; env?: NodeJS.ProcessEnv },
+) {
+  const sandbox = await startSandbox({ port: 0, ...setup.sandbox });
   const db = new pg.Client({ connectionString: opts.databaseUrl });
   await db.connect();
   const redis = await startCountedRedis();
+  const close = async () => {
+    await redis.stop();
+    await db.end();
+    await sandbox.close();
+  };
   try {
     const apiPort = await port();
     const sandboxUrl = new URL(sandbox.url);
@@ -69,10 +77,11 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
       MAX_ACTIVE_GENERATIONS_PER_USER: "1000000",
       WORKER_HTTP_PORT: "0",
       LOG_LEVEL: "warn",
+      ...setup.env,
     };
-    const api = await startCastad("api", { name: "castad api (ads)", env, port: apiPort });
+    const api = await startCastad("api", { name: `castad api (${setup.name})`, env, port: apiPort });
     opts.servers.push(api);
-    const worker = await startCastad("worker", { name: "castad worker (ads)", env: { ...env, LOG_LEVEL: "info" }, profile: Boolean(knobs.cpuProfDir) });
+    const worker = await startCastad("worker", { name: `castad worker (${setup.name})`, env: { ...env, LOG_LEVEL: "info" }, profile: Boolean(knobs.cpuProfDir) });
     opts.servers.push(worker);
 
     const signUp = await gql<{ signUp: { token: string } }>(api.url, `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {
@@ -81,7 +90,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     const token = signUp.signUp.token;
     const png = await (await fetch(`${sandbox.url}/media/samples/photo-1.png?w=640&h=360`)).arrayBuffer();
     const projects: string[] = [];
-    for (let i = 0; i < ads + 1; i++) {
+    for (let i = 0; i < setup.projects; i++) {
       const p = await gql<{ createProject: { id: string } }>(api.url, `mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }`, {
         i: { storeName: `Bench Cafe ${i}`, address: "1 Main St", description: "Coffee", language: "EN" },
       }, token);
@@ -92,6 +101,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
       const r = await gql<{ generateAd: { video: { id: string } } }>(api.url, `mutation($p: ID!) { generateAd(projectId: $p) { video { id } } }`, { p: projectId }, token);
       return decodeGlobalID(r.generateAd.video.id).id;
     };
+    /** Waits until every video of `ids` has ended; its outcome by status. */
     const finished = async (ids: string[]) => {
       for (;;) {
         const { rows } = await db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM videos WHERE id = ANY($1::uuid[]) AND status IN ('COMPLETED','FAILED','CANCELLED') GROUP BY status`, [ids]);
@@ -102,12 +112,35 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     };
     // One ad to warm both processes up (JIT, pools), not counted.
     await finished([await startAd(projects[0]!)]);
+    return { sandbox, redis, api, worker, projects: projects.slice(1), startAd, finished, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
 
+export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: string; redisPrefix: string; servers: Server[] }): Promise<string> {
+  const ads = knobs.ads;
+  const stack = await adStack(opts, {
+    name: "ads",
+    projects: ads + 1,
+    sandbox: {
+      speed: 1000,
+      sunoTrackSeconds: [3, 4],
+      renderMaxSeconds: 2,
+      sunoGenerateLimitPer10s: 0,
+      sunoRecordInfoLimitPerSec: 0,
+      creatomateGetLimitPerSec: 0,
+      creatomateAccountLimitPer10s: 0,
+    },
+  });
+  const { api, worker, redis, startAd, finished } = stack;
+  try {
     await Promise.all([api.sql(true), worker.sql(true), redis.reset()]);
     const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-ads.cpuprofile")) : null;
     const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), workerSystem: worker.cpuSplitMs().system };
     const t0 = performance.now();
-    const ids = await Promise.all(projects.slice(1).map(startAd));
+    const ids = await Promise.all(stack.projects.map(startAd));
     const outcome = await finished(ids);
     const wallMs = performance.now() - t0;
     const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker, workerSystem: worker.cpuSplitMs().system - cpu0.workerSystem };
@@ -116,7 +149,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     const redisTotal = [...commands.values()].reduce((a, b) => a + b, 0);
     const topCommands = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([c, n]) => `${c} ${(n / ads).toFixed(1)}`).join(", ");
 
-    const copies = await mediaCopyCpu(opts.env, projects.slice(1), sandbox.url);
+    const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url);
 
     const floor = await run(process.execPath, ["bench/peers/bullmq-chain.mjs"], {
       cwd: ROOT,
@@ -142,9 +175,90 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
         : "\n  media copy: not measured (needs `npm run build`)")
     );
   } finally {
-    await redis.stop();
-    await db.end();
-    await sandbox.close();
+    await stack.close();
+  }
+}
+
+/** The machine's CPU time so far, busy and in all (jiffies of every core, /proc/stat). */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * Ads per minute: `BENCH_THROUGHPUT_ADS` ads started at once, with everything that is not the
+ * worker's own work taken out of its way — the sandbox serves its built-in media instead of
+ * rendering with ffmpeg (two renders at a time would otherwise set the pace), castad's own
+ * client-side provider rate limits are off (they keep a real account inside Suno's and
+ * Creatomate's limits: 18 and 25 requests per 10 s, about 100 songs per minute) and each stage
+ * runs 50 jobs at once per worker. Everything still shares this machine's cores with the API,
+ * PostgreSQL, Redis and the sandbox, so the measured rate is the whole stack's on this machine;
+ * the worker's own capacity is what one core does at its measured CPU per ad.
+ */
+export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl: string; servers: Server[] }): Promise<string> {
+  const ads = knobs.throughputAds;
+  const stack = await adStack(opts, {
+    name: "throughput",
+    projects: ads + 1,
+    sandbox: {
+      speed: 1000,
+      sunoTrackSeconds: [3, 4],
+      renderMaxSeconds: 2,
+      ffmpegPath: null,
+      sunoGenerateLimitPer10s: 0,
+      sunoRecordInfoLimitPerSec: 0,
+      creatomateGetLimitPerSec: 0,
+      creatomateAccountLimitPer10s: 0,
+    },
+    env: {
+      SUNO_RATE_LIMIT_PER_10S: "0",
+      CREATOMATE_RATE_LIMIT_PER_10S: "0",
+      WORKER_CONCURRENCY_LYRIC: "50",
+      WORKER_CONCURRENCY_SONG: "50",
+      WORKER_CONCURRENCY_VIDEO: "50",
+    },
+  });
+  const { api, worker, startAd, finished } = stack;
+  try {
+    const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-throughput.cpuprofile")) : null;
+    const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), machine: machineCpu() };
+    const t0 = performance.now();
+    const ids = await Promise.all(stack.projects.map(startAd));
+    const startedMs = performance.now() - t0;
+    const outcome = await finished(ids);
+    const wallMs = performance.now() - t0;
+    const machine = machineCpu();
+    const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker };
+    await stopProfile?.();
+    const machineBusy = (machine.busy - cpu0.machine.busy) / Math.max(1, machine.total - cpu0.machine.total);
+    const perMinute = (ads / wallMs) * 60_000;
+    const workerPerAd = cpu.worker / ads;
+    const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url);
+    const orchestration = copies ? (cpu.worker - copies.cpuMs) / ads : NaN;
+    return (
+      `  ${ads} ads started at once (all ${ads} mutations answered after ${ms(startedMs)}), ${JSON.stringify(outcome)} after ${ms(wallMs)} (expected: ${ads} COMPLETED)\n` +
+      table(
+        ["measure", "value", "target"],
+        [
+          ["ads per minute, the whole stack on this machine", perMinute.toFixed(0), "—"],
+          ["worker CPU per ad", ms(workerPerAd), "—"],
+          [
+            copies ? `of it, copying ${(copies.copies / ads).toFixed(1)} files (${(copies.bytes / ads / 1024).toFixed(0)} KB) per ad (measured apart)` : "of it, copying files (needs `npm run build`)",
+            ms(copies ? copies.cpuMs / ads : NaN),
+            "—",
+          ],
+          ["orchestration (the worker without the copies)", ms(orchestration), "≤ 30 ms"],
+          ["worker busy (share of one core over the run)", `${((cpu.worker / wallMs) * 100).toFixed(0)} %`, "—"],
+          ["API CPU per ad; busy share of one core", `${ms(cpu.api / ads)}; ${((cpu.api / wallMs) * 100).toFixed(0)} %`, "—"],
+          ["machine busy (all cores, every process)", `${(machineBusy * 100).toFixed(0)} % of ${cpus().length} cores`, "—"],
+          ["worker capacity: ads per minute one core does at that CPU per ad (orchestration alone)", `${(60_000 / workerPerAd).toFixed(0)} (${copies ? (60_000 / orchestration).toFixed(0) : "—"})`, "≥ 1,000"],
+        ],
+      )
+    );
+  } finally {
+    await stack.close();
   }
 }
 
