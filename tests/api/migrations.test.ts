@@ -8,6 +8,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { defaultMigrationsDir, ensureDatabase, migrate, MigrationError } from "../../src/db/migrate.js";
+import { createPrisma } from "../../src/db/client.js";
 
 const created: string[] = [];
 
@@ -93,5 +94,32 @@ describe("migrate()", () => {
     for (const r of results) expect([...r.applied, ...r.alreadyApplied].sort()).toEqual(names);
     const rows = await migrationRows(url);
     expect(rows.map((r) => r.migration_name)).toEqual(names);
+  });
+});
+
+// README: a PostgreSQL on the same host is best reached through its Unix socket
+// (`?host=<socket directory>`); creating the database, migrating and Prisma all take that form.
+describe("a DATABASE_URL through the Unix socket", () => {
+  it("creates, migrates and serves the database", async () => {
+    const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+    await admin.connect();
+    const { rows } = await admin.query<{ unix_socket_directories: string }>("SHOW unix_socket_directories");
+    await admin.end();
+    const dir = rows[0]!.unix_socket_directories.split(",")[0]!.trim();
+    expect(dir, "the test PostgreSQL listens on a Unix socket").not.toBe("");
+    const name = `castad_test_mig_${randomBytes(4).toString("hex")}`;
+    created.push(name);
+    const tcp = new URL(inject("adminDatabaseUrl"));
+    const url = `postgresql://${tcp.username}@localhost/${name}?host=${encodeURIComponent(dir)}`;
+    expect(await ensureDatabase(url)).toBe(true);
+    expect((await migrate(url, defaultMigrationsDir())).applied).toEqual(await migrationNames());
+    const prisma = createPrisma({ url, poolMax: 1 });
+    try {
+      const [row] = await prisma.$queryRaw<{ socket: boolean }[]>`SELECT inet_server_addr() IS NULL AS socket`;
+      expect(row!.socket).toBe(true); // a Unix-socket session has no server address
+      expect(await prisma.project.count()).toBe(0);
+    } finally {
+      await prisma.$disconnect();
+    }
   });
 });
