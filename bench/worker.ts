@@ -65,6 +65,7 @@ async function adStack(
   };
   try {
     const apiPort = await port();
+    const workerPort = await port();
     const sandboxUrl = new URL(sandbox.url);
     const env: NodeJS.ProcessEnv = {
       ...opts.env,
@@ -75,7 +76,7 @@ async function adStack(
       RECONCILE_INTERVAL_MS: "3600000",
       AD_QUOTA_PER_30_DAYS: "1000000",
       MAX_ACTIVE_GENERATIONS_PER_USER: "1000000",
-      WORKER_HTTP_PORT: "0",
+      WORKER_HTTP_PORT: String(workerPort),
       LOG_LEVEL: "warn",
       ...setup.env,
     };
@@ -110,9 +111,16 @@ async function adStack(
         await new Promise((r) => setTimeout(r, 100));
       }
     };
+    /** Job runs so far by stage, from the worker's own step counter (its /metrics). */
+    const jobRuns = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+      const runs = new Map<string, number>();
+      for (const m of text.matchAll(/^castad_step_duration_seconds_count\{kind="(\w+)",result="\w[\w-]*"\} (\d+)$/gm)) runs.set(m[1]!, (runs.get(m[1]!) ?? 0) + Number(m[2]));
+      return runs;
+    };
     // One ad to warm both processes up (JIT, pools), not counted.
     await finished([await startAd(projects[0]!)]);
-    return { sandbox, redis, api, worker, projects: projects.slice(1), startAd, finished, close };
+    return { sandbox, redis, api, worker, projects: projects.slice(1), startAd, finished, jobRuns, close };
   } catch (err) {
     await close();
     throw err;
@@ -136,6 +144,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
   });
   const { api, worker, redis, startAd, finished } = stack;
   try {
+    const runs0 = await stack.jobRuns();
     await Promise.all([api.sql(true), worker.sql(true), redis.reset()]);
     const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-ads.cpuprofile")) : null;
     const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), workerSystem: worker.cpuSplitMs().system };
@@ -145,7 +154,9 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     const wallMs = performance.now() - t0;
     const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker, workerSystem: worker.cpuSplitMs().system - cpu0.workerSystem };
     await stopProfile?.();
-    const [apiSql, workerSql, commands] = await Promise.all([api.sql(), worker.sql(), redis.commands()]);
+    const [apiSql, workerSql, commands, runs1] = await Promise.all([api.sql(), worker.sql(), redis.commands(), stack.jobRuns()]);
+    const runs = [...runs1].map(([kind, n]) => [kind.toLowerCase(), (n - (runs0.get(kind) ?? 0)) / ads] as const);
+    const runsTotal = runs.reduce((a, [, n]) => a + n, 0);
     const redisTotal = [...commands.values()].reduce((a, b) => a + b, 0);
     const topCommands = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([c, n]) => `${c} ${(n / ads).toFixed(1)}`).join(", ");
 
@@ -167,6 +178,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
         ],
       ) +
       `\n  of the worker's CPU per ad, ${ms(cpu.workerSystem / ads)} is the kernel's (system calls: mostly socket writes to PostgreSQL and Redis)` +
+      `\n  job runs per ad: ${runsTotal.toFixed(1)} (${runs.map(([kind, n]) => `${kind} ${n.toFixed(1)}`).join(", ")}); the floor's chain: 3` +
       `\n  castad's Redis commands per ad, most sent: ${topCommands}` +
       (copies
         ? `\n  media copy: the worker copied ${(copies.copies / ads).toFixed(1)} files (${(copies.bytes / ads / 1024 / 1024).toFixed(2)} MB) per ad; ` +
@@ -222,6 +234,7 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
   });
   const { api, worker, startAd, finished } = stack;
   try {
+    const runs0 = await stack.jobRuns();
     const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-throughput.cpuprofile")) : null;
     const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), machine: machineCpu() };
     const t0 = performance.now();
@@ -235,6 +248,8 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
     const machineBusy = (machine.busy - cpu0.machine.busy) / Math.max(1, machine.total - cpu0.machine.total);
     const perMinute = (ads / wallMs) * 60_000;
     const workerPerAd = cpu.worker / ads;
+    const runs1 = await stack.jobRuns();
+    const runsPerAd = [...runs1].reduce((a, [kind, n]) => a + n - (runs0.get(kind) ?? 0), 0) / ads;
     const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url);
     const orchestration = copies ? (cpu.worker - copies.cpuMs) / ads : NaN;
     return (
@@ -250,6 +265,7 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
             "—",
           ],
           ["orchestration (the worker without the copies)", ms(orchestration), "≤ 30 ms"],
+          ["job runs per ad", runsPerAd.toFixed(1), "—"],
           ["worker busy (share of one core over the run)", `${((cpu.worker / wallMs) * 100).toFixed(0)} %`, "—"],
           ["API CPU per ad; busy share of one core", `${ms(cpu.api / ads)}; ${((cpu.api / wallMs) * 100).toFixed(0)} %`, "—"],
           ["machine busy (all cores, every process)", `${(machineBusy * 100).toFixed(0)} % of ${cpus().length} cores`, "—"],
