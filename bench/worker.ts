@@ -47,6 +47,17 @@ async function uploadPhoto(url: string, token: string, projectId: string, png: A
 
 type SandboxOptions = Parameters<typeof startSandbox>[0];
 
+/** The sandbox as fast as it goes: short songs, 2-second renders, none of the providers' limits. */
+const FAST_SANDBOX: Omit<SandboxOptions, "port"> = {
+  speed: 1000,
+  sunoTrackSeconds: [3, 4],
+  renderMaxSeconds: 2,
+  sunoGenerateLimitPer10s: 0,
+  sunoRecordInfoLimitPerSec: 0,
+  creatomateGetLimitPerSec: 0,
+  creatomateAccountLimitPer10s: 0,
+};
+
 /** A castad API and worker (separate processes, as deployed) on a redis-server of the bench's
  *  own, against a sandbox of the part's choosing, with `projects` projects of one new user, each
  *  with a photo; `startAd` starts an ad run and returns its video's row id. */
@@ -132,15 +143,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
   const stack = await adStack(opts, {
     name: "ads",
     projects: ads + 1,
-    sandbox: {
-      speed: 1000,
-      sunoTrackSeconds: [3, 4],
-      renderMaxSeconds: 2,
-      sunoGenerateLimitPer10s: 0,
-      sunoRecordInfoLimitPerSec: 0,
-      creatomateGetLimitPerSec: 0,
-      creatomateAccountLimitPer10s: 0,
-    },
+    sandbox: FAST_SANDBOX,
   });
   const { api, worker, redis, startAd, finished } = stack;
   try {
@@ -214,16 +217,7 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
   const stack = await adStack(opts, {
     name: "throughput",
     projects: ads + 1,
-    sandbox: {
-      speed: 1000,
-      sunoTrackSeconds: [3, 4],
-      renderMaxSeconds: 2,
-      ffmpegPath: null,
-      sunoGenerateLimitPer10s: 0,
-      sunoRecordInfoLimitPerSec: 0,
-      creatomateGetLimitPerSec: 0,
-      creatomateAccountLimitPer10s: 0,
-    },
+    sandbox: { ...FAST_SANDBOX, ffmpegPath: null },
     env: {
       SUNO_RATE_LIMIT_PER_10S: "0",
       CREATOMATE_RATE_LIMIT_PER_10S: "0",
