@@ -3,7 +3,8 @@
 // cancelled, the later stages of its run end too, with the cause, instead of waiting forever.
 import type { GenerationEventMessage } from "../events/message.js";
 import { appendEvent, transition, type HistoryDeps } from "./history.js";
-import { ACTIVE, findRow, STAGES, type AnyRow, type Kind, type Tx } from "./stages.js";
+import type { Prisma } from "../db/client.js";
+import { ACTIVE, STAGES, type AnyRow, type Kind, type Tx } from "./stages.js";
 
 export const UPSTREAM_FAILED = "UPSTREAM_FAILED";
 export const UPSTREAM_CANCELLED = "UPSTREAM_CANCELLED";
@@ -55,10 +56,24 @@ export async function endLaterStages(
 
 /** The stage to enqueue now that `kind` completed, if it is waiting in the same run. */
 export async function nextStage(tx: Tx, kind: Kind, id: string): Promise<{ kind: Kind; id: string; attempt: number } | null> {
-  const [next] = await laterStages(tx, kind, id);
+  const next = STAGES[kind].next;
   if (!next) return null;
-  const row = await findRow(tx, next.kind, next.id);
-  return row?.status === "QUEUED" ? { kind: next.kind, id: row.id, attempt: row.attempt } : null;
+  const row = await stageOfRun(tx, next, { [STAGES[kind].adRunColumn]: id });
+  return row?.status === "QUEUED" ? { kind: next, id: row.id, attempt: row.attempt } : null;
+}
+
+/** The id, status and attempt of the `kind` stage of the run `where` finds, with the run in one
+ *  statement (Prisma joins the relation): nextStage runs after every completed lyric and song. */
+async function stageOfRun(tx: Tx, kind: Kind, where: Prisma.AdRunWhereInput) {
+  const state = { select: { id: true, status: true, attempt: true } } as const;
+  switch (kind) {
+    case "LYRIC":
+      return (await tx.adRun.findFirst({ where, select: { lyric: state } }))?.lyric;
+    case "SONG":
+      return (await tx.adRun.findFirst({ where, select: { song: state } }))?.song;
+    case "VIDEO":
+      return (await tx.adRun.findFirst({ where, select: { video: state } }))?.video;
+  }
 }
 
 /** Ends an active generation as FAILED (and the later stages of its ad run). With `attempt`,
