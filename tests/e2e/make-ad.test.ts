@@ -77,11 +77,34 @@ async function expectCount(locator: ReturnType<Page["locator"]>, n: number) {
 }
 
 /** Waits until every stage's progress bar reads 100 and its status is done. */
-async function waitForAllStagesDone(page: Page, t: Messages) {
-  for (const kind of ["LYRIC", "SONG", "VIDEO"] as const) {
-    const bar = page.getByRole("progressbar", { name: t.stages[kind], exact: true });
-    await expect.poll(() => bar.getAttribute("aria-valuenow"), { timeout: 60_000 }).toBe("100");
-    await page.locator(`.stage[data-kind="${kind}"] .badge-completed`).waitFor({ timeout: 60_000 });
+/** Waits until the page shows every stage COMPLETED. Within 40 s (a run takes 5–15 s here; the
+ *  test's own limit is 60 s), so that a run that stalls fails with where it stands: each stage's
+ *  row and BullMQ job state, and the project's last events. */
+async function waitForAllStagesDone(page: Page, t: Messages, storeName: string) {
+  const deadline = Date.now() + 40_000;
+  const left = () => Math.max(1, deadline - Date.now());
+  try {
+    for (const kind of ["LYRIC", "SONG", "VIDEO"] as const) {
+      const bar = page.getByRole("progressbar", { name: t.stages[kind], exact: true });
+      await expect.poll(() => bar.getAttribute("aria-valuenow"), { timeout: left() }).toBe("100");
+      await page.locator(`.stage[data-kind="${kind}"] .badge-completed`).waitFor({ timeout: left() });
+    }
+  } catch (err) {
+    await screenshot(page, `stalled-${storeName.replace(/\W+/g, "-")}`);
+    const { prisma, jobs } = stack.api.app.services;
+    const project = await prisma.project.findFirst({ where: { storeName }, orderBy: { createdAt: "desc" }, include: { lyrics: true, songs: true, videos: true } });
+    if (!project) throw err;
+    const rows = [
+      ...project.lyrics.map((r) => ["LYRIC", r] as const),
+      ...project.songs.map((r) => ["SONG", r] as const),
+      ...project.videos.map((r) => ["VIDEO", r] as const),
+    ];
+    const stages = await Promise.all(
+      rows.map(async ([kind, r]) => `${kind} ${r.status} ${r.progress}% attempt ${r.attempt} job ${await jobs.stateOf(kind, r.id, r.attempt)} updated ${r.updatedAt.toISOString()}`),
+    );
+    const events = await prisma.generationEvent.findMany({ where: { projectId: project.id }, orderBy: { sequence: "desc" }, take: 6 });
+    const last = events.map((e) => `${e.createdAt.toISOString()} ${e.kind} ${e.status} ${e.progress}% ${e.message ?? ""}`);
+    throw new Error(`the ad did not finish in 40 s (${(err as Error).message.split("\n")[0]})\n${stages.join("\n")}\nlast events:\n${last.join("\n")}`, { cause: err });
   }
 }
 
@@ -123,7 +146,7 @@ describe("the web app", () => {
       await page.getByRole("progressbar", { name: "Lyrics", exact: true }).waitFor();
       await page.locator(".entries li").first().waitFor();
       await screenshot(page, "en-5-making");
-      await waitForAllStagesDone(page, en);
+      await waitForAllStagesDone(page, en, "Sunny Side Bakery");
       const played = await expectVideoPlays(page);
       expect(played.duration).toBeGreaterThan(1);
       expect(played.width).toBeGreaterThan(0);
@@ -195,7 +218,7 @@ describe("the web app", () => {
 
       await context.setOffline(false);
       await waitForStatus(page, ko.connection.live);
-      await waitForAllStagesDone(page, ko);
+      await waitForAllStagesDone(page, ko, storeName);
       await expect.poll(async () => (await timelineSequences(page)).includes(done.sequence)).toBe(true);
       await expectVideoPlays(page);
       expect(await page.locator(".lyrics-text h4").allTextContents()).toEqual(expect.arrayContaining([ko.lyricSections["verse"], ko.lyricSections["chorus"]]));
