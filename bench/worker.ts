@@ -127,6 +127,9 @@ async function adStack(
       const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
       const runs = new Map<string, number>();
       for (const m of text.matchAll(/^castad_step_duration_seconds_count\{kind="(\w+)",result="\w[\w-]*"\} (\d+)$/gm)) runs.set(m[1]!, (runs.get(m[1]!) ?? 0) + Number(m[2]));
+      // Read after the warm-up ad at the earliest, so there is always a count: none means the
+      // metric's name or labels changed, not that nothing ran.
+      if (runs.size === 0) throw new Error("bench: the worker's /metrics has no castad_step_duration_seconds_count");
       return runs;
     };
     // One ad to warm both processes up (JIT, pools), not counted.
@@ -158,8 +161,6 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker, workerSystem: worker.cpuSplitMs().system - cpu0.workerSystem };
     await stopProfile?.();
     const [apiSql, workerSql, commands, runs1] = await Promise.all([api.sql(), worker.sql(), redis.commands(), stack.jobRuns()]);
-    const runs = [...runs1].map(([kind, n]) => [kind.toLowerCase(), (n - (runs0.get(kind) ?? 0)) / ads] as const);
-    const runsTotal = runs.reduce((a, [, n]) => a + n, 0);
     const redisTotal = [...commands.values()].reduce((a, b) => a + b, 0);
     const topCommands = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([c, n]) => `${c} ${(n / ads).toFixed(1)}`).join(", ");
 
@@ -181,7 +182,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
         ],
       ) +
       `\n  of the worker's CPU per ad, ${ms(cpu.workerSystem / ads)} is the kernel's (system calls: mostly socket writes to PostgreSQL and Redis)` +
-      `\n  job runs per ad: ${runsTotal.toFixed(1)} (${runs.map(([kind, n]) => `${kind} ${n.toFixed(1)}`).join(", ")}); the floor's chain: 3` +
+      `\n  job runs per ad: ${runsPerAd(runs0, runs1, ads)}; the floor's chain: 3` +
       `\n  castad's Redis commands per ad, most sent: ${topCommands}` +
       (copies
         ? `\n  media copy: the worker copied ${(copies.copies / ads).toFixed(1)} files (${(copies.bytes / ads / 1024 / 1024).toFixed(2)} MB) per ad; ` +
@@ -192,6 +193,13 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
   } finally {
     await stack.close();
   }
+}
+
+/** Job runs per ad between two readings of `jobRuns`: "5.0 (lyric 1.0, song 2.0, video 2.0)". */
+function runsPerAd(before: Map<string, number>, after: Map<string, number>, ads: number): string {
+  const byKind = [...after].map(([kind, n]) => [kind.toLowerCase(), (n - (before.get(kind) ?? 0)) / ads] as const);
+  const total = byKind.reduce((a, [, n]) => a + n, 0);
+  return `${total.toFixed(1)} (${byKind.map(([kind, n]) => `${kind} ${n.toFixed(1)}`).join(", ")})`;
 }
 
 /** The machine's CPU time so far, busy and in all (jiffies of every core, /proc/stat). */
@@ -242,8 +250,7 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
     const machineBusy = (machine.busy - cpu0.machine.busy) / Math.max(1, machine.total - cpu0.machine.total);
     const perMinute = (ads / wallMs) * 60_000;
     const workerPerAd = cpu.worker / ads;
-    const runs1 = await stack.jobRuns();
-    const runsPerAd = [...runs1].reduce((a, [kind, n]) => a + n - (runs0.get(kind) ?? 0), 0) / ads;
+    const runs = runsPerAd(runs0, await stack.jobRuns(), ads);
     const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url);
     const orchestration = copies ? (cpu.worker - copies.cpuMs) / ads : NaN;
     return (
@@ -259,7 +266,7 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
             "—",
           ],
           ["orchestration (the worker without the copies)", ms(orchestration), "≤ 30 ms"],
-          ["job runs per ad", runsPerAd.toFixed(1), "—"],
+          ["job runs per ad", runs, "—"],
           ["worker busy (share of one core over the run)", `${((cpu.worker / wallMs) * 100).toFixed(0)} %`, "—"],
           ["API CPU per ad; busy share of one core", `${ms(cpu.api / ads)}; ${((cpu.api / wallMs) * 100).toFixed(0)} %`, "—"],
           ["machine busy (all cores, every process)", `${(machineBusy * 100).toFixed(0)} % of ${cpus().length} cores`, "—"],
