@@ -25,7 +25,12 @@ export const DONE: StepResult = { done: true };
 /** Done, with the row the step's last write returned (null when that write found the row moved on). */
 export const doneWith = (finished: AnyRow | null): StepResult => ({ done: true, finished });
 
-export type Step<K extends Kind> = (deps: WorkerDeps, row: RowFor<K>, job: Job<GenerationJobData>) => Promise<StepResult>;
+/** A stage's work. The runner starts a QUEUED row itself (`start`: QUEUED -> PROCESSING with that
+ *  progress and event), so `run` always gets a PROCESSING row of the job's attempt. */
+export interface Step<K extends Kind> {
+  start: { message: string; progress: number };
+  run(deps: WorkerDeps, row: RowFor<K>, job: Job<GenerationJobData>): Promise<StepResult>;
+}
 
 function formatDuration(seconds: number): string {
   if (seconds < 120) return `${seconds} second${seconds === 1 ? "" : "s"}`;
@@ -81,32 +86,24 @@ export async function runStep<K extends Kind>(deps: WorkerDeps, kind: K, step: S
 
 async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step<K>, job: Job<GenerationJobData>, token?: string) {
   const { generationId, attempt } = job.data;
-  const row = await findRow(deps.prisma, kind, generationId);
-  // Deleted, cancelled, finished, or superseded by a retry: nothing to do.
-  if (!row || !ACTIVE.includes(row.status) || row.attempt !== attempt) return "skipped";
-  if (row.startedAt && Date.now() - row.startedAt.getTime() > deps.config.GENERATION_TIMEOUT_SECONDS * 1000) {
-    await failGeneration(
-      deps,
-      kind,
-      row.id,
-      {
-        code: "GENERATION_TIMEOUT",
-        message: `The ${STAGES[kind].label} took longer than ${formatDuration(deps.config.GENERATION_TIMEOUT_SECONDS)}; try again.`,
-      },
-      attempt,
-    );
-    recordFinished(deps, kind, "FAILED", "GENERATION_TIMEOUT", row.createdAt, new Date(), row.id);
-    deps.log.info({ kind, generationId, attempt, code: "GENERATION_TIMEOUT" }, "generation failed");
-    return "timed-out";
-  }
   const wakeFlag = wakeFlagKey(deps.config, job.id!);
-  await deps.redis.del(wakeFlag); // this run looks at the provider anyway
+  // A job's first run (not retried, parked or interrupted by an outage before) finds its row
+  // QUEUED, so it starts the row straight away: the guarded start write is the statement that
+  // reads it too (one statement fewer per stage of every ad). It needs no wake flag cleared
+  // either: no task exists yet whose webhook could have left one. Any other run — or a first
+  // run whose row is not QUEUED any more (cancelled; or started by a run that crashed) — reads
+  // the row first.
+  const firstRun = job.attemptsMade === 0 && !job.data.polls && !job.data.outages;
+  const claimed = firstRun ? await startRow(deps, kind, generationId, attempt, step.start) : null;
+  const found = claimed ? { row: claimed, started: true } : await readRow(deps, kind, step, job, wakeFlag);
+  if (typeof found === "string") return found;
+  const { row } = found;
   const log = deps.log.child({ kind, generationId, attempt, jobId: job.id });
-  if (row.status === "QUEUED" && !job.data.polls && job.attemptsMade === 0) log.info("generation started");
+  if (found.started) log.info("generation started");
   const stepTimer = deps.metrics.stepDuration.startTimer({ kind });
   let result: StepResult;
   try {
-    result = await step(deps, row, job);
+    result = await step.run(deps, row, job);
   } catch (err) {
     if (isOutage(err)) throw err; // runStep parks it: not an attempt
     const info = describeFailure(err);
@@ -167,6 +164,46 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
   if (!woken && (await deps.redis.exists(wakeFlag))) await job.promote().catch(() => undefined);
   throw new DelayedError();
   }
+}
+
+/** QUEUED -> PROCESSING on `attempt`, with the step's start event; null when the row was not
+ *  QUEUED on that attempt. */
+function startRow<K extends Kind>(deps: Services, kind: K, id: string, attempt: number, start: Step<K>["start"]): Promise<RowFor<K> | null> {
+  return transition(deps, { kind, id, from: ["QUEUED"], attempt, data: { status: "PROCESSING", progress: start.progress, startedAt: new Date() }, message: start.message });
+}
+
+/** The row a run works on, read, and started if it is still QUEUED (`started`); "skipped" when
+ *  the job has nothing left to do, "timed-out" when the generation ran out of time (failed here). */
+async function readRow<K extends Kind>(
+  deps: WorkerDeps,
+  kind: K,
+  step: Step<K>,
+  job: Job<GenerationJobData>,
+  wakeFlag: string,
+): Promise<{ row: RowFor<K>; started: boolean } | "skipped" | "timed-out"> {
+  const { generationId, attempt } = job.data;
+  const row = await findRow(deps.prisma, kind, generationId);
+  // Deleted, cancelled, finished, or superseded by a retry: nothing to do.
+  if (!row || !ACTIVE.includes(row.status) || row.attempt !== attempt) return "skipped";
+  if (row.startedAt && Date.now() - row.startedAt.getTime() > deps.config.GENERATION_TIMEOUT_SECONDS * 1000) {
+    await failGeneration(
+      deps,
+      kind,
+      row.id,
+      {
+        code: "GENERATION_TIMEOUT",
+        message: `The ${STAGES[kind].label} took longer than ${formatDuration(deps.config.GENERATION_TIMEOUT_SECONDS)}; try again.`,
+      },
+      attempt,
+    );
+    recordFinished(deps, kind, "FAILED", "GENERATION_TIMEOUT", row.createdAt, new Date(), row.id);
+    deps.log.info({ kind, generationId, attempt, code: "GENERATION_TIMEOUT" }, "generation failed");
+    return "timed-out";
+  }
+  await deps.redis.del(wakeFlag); // this run looks at the provider anyway
+  if (row.status !== "QUEUED") return { row, started: false };
+  const started = await startRow(deps, kind, row.id, attempt, step.start);
+  return started ? { row: started, started: true } : "skipped";
 }
 
 /** Counts a generation that reached a final status and observes its end-to-end time. */

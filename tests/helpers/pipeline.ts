@@ -48,7 +48,7 @@ const SUNO_ERROR_HTTP = process.env["CASTAD_TEST_SUNO_ERROR_HTTP"] === "mirror" 
  * prefixes, so on a shared database one stack could adopt (and break) another's parked jobs.
  */
 export async function startStack(
-  opts: { sandbox?: SandboxOptions; env?: Record<string, string>; role?: Role } = {},
+  opts: { sandbox?: SandboxOptions; env?: Record<string, string>; role?: Role; onQuery?: (sql: string) => void } = {},
 ): Promise<Stack> {
   const url = new URL(inject("databaseUrl"));
   const dbName = `${url.pathname.slice(1)}_${randomBytes(3).toString("hex")}`;
@@ -63,7 +63,7 @@ export async function startStack(
     sandbox = await startSandbox({ port: 0, speed: 100, sunoGenerateLimitPer10s: 0, sunoTrackSeconds: [20, 30], sunoErrorHttpStatus: SUNO_ERROR_HTTP, ...opts.sandbox });
     const port = await freePort();
     const env = pipelineEnv(sandbox, port, { ...opts.env, DATABASE_URL: url.toString() });
-    api = await startTestApi({ env, role: opts.role ?? "all", port });
+    api = await startTestApi({ env, role: opts.role ?? "all", port, onQuery: opts.onQuery });
     // Everything else must share the API's Redis prefix and storage container.
     const shared = {
       ...env,

@@ -6,19 +6,6 @@ import { findRow, type Kind, type Patch, type RowFor } from "../../generations/s
 import type { Services } from "../../services.js";
 import type { WorkerDeps } from "../runner.js";
 
-/** QUEUED -> PROCESSING (no-op when already PROCESSING after a crash or a wake-up). */
-export async function start<K extends Kind>(deps: Services, kind: K, row: RowFor<K>, message: string, progress = 5): Promise<RowFor<K> | null> {
-  if (row.status === "PROCESSING") return row;
-  return transition(deps, {
-    kind,
-    id: row.id,
-    from: ["QUEUED"],
-    attempt: row.attempt,
-    data: { status: "PROCESSING", progress, startedAt: new Date() },
-    message,
-  });
-}
-
 /** Records progress (never backwards) with a short message; also stores extra fields. */
 export async function advance<K extends Kind>(
   deps: Services,

@@ -8,7 +8,7 @@ import { generationBlobKey } from "../../storage/keys.js";
 import { callbackUrl } from "../callbacks.js";
 import { ProviderTaskFailed, describeFailure } from "../failures.js";
 import { DONE, doneWith, pollDelay, type Step, type WorkerDeps } from "../runner.js";
-import { advance, complete, copyPicture, copyReporter, start } from "./common.js";
+import { advance, complete, copyPicture, copyReporter } from "./common.js";
 import { beginSubmission, forgetSubmission, pendingSubmission, recordSubmitted } from "../submissions.js";
 import { isProviderError } from "../../providers/errors.js";
 
@@ -74,10 +74,8 @@ export function providerTaskStep<K extends Kind, S extends TaskState>(task: Prov
   const stage = STAGES[kind];
   const providerId = stage.providerId;
   if (!providerId) throw new Error(`the ${stage.label} stage has no provider-id column`);
-  return async (deps, initial, job) => {
-    let row = await start(deps, kind, initial, messages.start);
-    if (!row) return DONE;
-
+  const run: Step<K>["run"] = async (deps, initial, job) => {
+    let row: RowFor<K> | null = initial;
     const taskId = providerIdOf(kind, row);
     if (taskId === null) {
       // A submission of this attempt may already have reached the provider (submissions.ts).
@@ -145,4 +143,5 @@ export function providerTaskStep<K extends Kind, S extends TaskState>(task: Prov
     const extraKeys = result.extras ? await result.extras(deps, row, { ...copied, key, pictureKey }) : [];
     return doneWith(await complete(deps, kind, row, result.completed({ ...copied, key }, pictureKey), messages.ready, [key, pictureKey, ...extraKeys]));
   };
+  return { start: { message: messages.start, progress: 5 }, run };
 }

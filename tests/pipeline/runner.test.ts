@@ -1,0 +1,87 @@
+// The runner's start of a job: a job's first run starts its QUEUED row in the statement that
+// reads it; every other run reads the row first, and a job with nothing to do writes nothing.
+// Runs the real lyric step (the sandbox writes the lyrics) on rows made here, with no workers
+// of the stack's own taking the jobs.
+import { randomBytes } from "node:crypto";
+import { Job } from "bullmq";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createProviders } from "../../src/providers/index.js";
+import { jobIdFor, type GenerationJobData } from "../../src/jobs/queues.js";
+import { runStep, type WorkerDeps } from "../../src/jobs/runner.js";
+import { STEPS } from "../../src/jobs/steps/index.js";
+import { startStack, type Stack } from "../helpers/pipeline.js";
+
+let stack: Stack;
+let deps: WorkerDeps;
+const statements: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ role: "api", onQuery: (sql) => statements.push(sql) });
+  const services = stack.api.app.services;
+  deps = { ...services, providers: createProviders(stack.api.config, services.redis) };
+});
+afterAll(async () => {
+  await deps?.providers.close();
+  await stack?.close();
+});
+
+async function queuedLyric(attempt = 1) {
+  const prisma = stack.api.app.services.prisma;
+  const owner = await prisma.user.create({ data: { email: `runner-${randomBytes(4).toString("hex")}@example.com`, passwordHash: "-" } });
+  const project = await prisma.project.create({ data: { ownerId: owner.id, storeName: "Runner Cafe", description: "Coffee", language: "EN" } });
+  return prisma.lyric.create({ data: { projectId: project.id, language: "EN", attempt } });
+}
+
+/** The lyric job of `attempt` as BullMQ hands it to a worker (`data` on top: polls, outages). */
+function lyricJob(generationId: string, attempt: number, data: Partial<GenerationJobData> = {}) {
+  return new Job<GenerationJobData>(stack.api.app.services.jobs.queues.LYRIC, "lyric", { generationId, attempt, ...data }, {}, jobIdFor("LYRIC", generationId, attempt));
+}
+
+const run = (job: Job<GenerationJobData>) => runStep(deps, "LYRIC", STEPS.LYRIC, job);
+const events = (generationId: string) =>
+  stack.api.app.services.prisma.generationEvent.findMany({ where: { generationId }, orderBy: { sequence: "asc" }, select: { status: true, progress: true, message: true } });
+const startWrite = (sql: string) => /UPDATE "lyrics"/.test(sql);
+const rowRead = (sql: string) => /^SELECT .* FROM "public"\."lyrics"/s.test(sql);
+
+it("starts a QUEUED row on the job's first run in the statement that reads it", async () => {
+  const lyric = await queuedLyric();
+  statements.length = 0;
+  expect(await run(lyricJob(lyric.id, 1))).toBe("done");
+  // The start write, the project's details, the completing write, the (absent) next stage.
+  expect(statements).toHaveLength(4);
+  expect(startWrite(statements[0]!)).toBe(true);
+  expect(statements.filter(rowRead)).toEqual([]);
+  expect(await events(lyric.id)).toEqual([
+    { status: "PROCESSING", progress: 10, message: "Writing the lyrics" },
+    { status: "COMPLETED", progress: 100, message: "Lyrics ready" },
+  ]);
+});
+
+it("reads the row first on any other run, and still starts a row that is QUEUED", async () => {
+  // A first run that met an outage before it could start the row: the job says so (outages).
+  const lyric = await queuedLyric();
+  statements.length = 0;
+  expect(await run(lyricJob(lyric.id, 1, { outages: 1 }))).toBe("done");
+  expect(rowRead(statements[0]!)).toBe(true);
+  expect(startWrite(statements[1]!)).toBe(true);
+  expect(statements).toHaveLength(5);
+  expect((await events(lyric.id)).map((e) => e.status)).toEqual(["PROCESSING", "COMPLETED"]);
+});
+
+it("writes nothing for a row that is not QUEUED on the job's attempt any more", async () => {
+  const prisma = stack.api.app.services.prisma;
+  const cancelled = await queuedLyric();
+  await prisma.lyric.update({ where: { id: cancelled.id }, data: { status: "CANCELLED" } });
+  statements.length = 0;
+  expect(await run(lyricJob(cancelled.id, 1))).toBe("skipped");
+  // The guarded start that found nothing to start, then the read that says why.
+  expect(statements.map((s) => (startWrite(s) ? "start" : rowRead(s) ? "read" : s))).toEqual(["start", "read"]);
+  expect(await events(cancelled.id)).toEqual([]);
+  expect((await prisma.lyric.findUniqueOrThrow({ where: { id: cancelled.id } })).status).toBe("CANCELLED");
+
+  // Superseded by a retry: the row is QUEUED, but on attempt 2; the job of attempt 1 leaves it.
+  const superseded = await queuedLyric(2);
+  expect(await run(lyricJob(superseded.id, 1))).toBe("skipped");
+  expect(await events(superseded.id)).toEqual([]);
+  expect(await prisma.lyric.findUniqueOrThrow({ where: { id: superseded.id } })).toMatchObject({ status: "QUEUED", attempt: 2, progress: 0 });
+});
