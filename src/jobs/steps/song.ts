@@ -22,15 +22,17 @@ export const songTask: ProviderTask<"SONG", SunoTaskState> = {
     ready: "Song ready",
   },
   async submit(deps, row, callBackUrl, sending) {
-    const lyric = row.lyricId ? await deps.prisma.lyric.findUnique({ where: { id: row.lyricId } }) : null;
+    // The lyrics with their project's name, in one statement (a joined select).
+    const lyric = row.lyricId
+      ? await deps.prisma.lyric.findUnique({ where: { id: row.lyricId }, include: { project: { select: { storeName: true } } } })
+      : null;
     if (!lyric || lyric.status !== "COMPLETED" || !lyric.text) {
       throw new StepFailure("FAILED_PRECONDITION", "The lyrics for this song are not available any more.");
     }
-    const project = await deps.prisma.project.findUniqueOrThrow({ where: { id: row.projectId } });
     await sending();
     const id = await deps.providers.suno.submit({
       lyrics: lyric.text,
-      title: row.title ?? lyric.title ?? project.storeName,
+      title: row.title ?? lyric.title ?? lyric.project.storeName,
       // Suno has no length setting: the style asks for a short jingle (the video step fits
       // whatever comes back to the template's duration).
       style: `${row.style ?? lyric.style ?? "upbeat catchy jingle, advertisement"}, short jingle`,
