@@ -2,6 +2,8 @@
 // the other is copied here, and both are recorded as SongTake rows, so the user can switch
 // (selectSongTake) without paying for another song. Suno deletes its files after ~14 days,
 // which is why both are copied now rather than on demand.
+import { randomUUID } from "node:crypto";
+import { Prisma, type PrismaClient } from "../db/client.js";
 import type { Song } from "../generated/prisma/client.js";
 import type { SunoTrack } from "../providers/suno.js";
 import { generationBlobKey } from "../storage/keys.js";
@@ -52,18 +54,24 @@ export async function storeOtherTakes(deps: WorkerDeps, song: Song, tracks: read
       deps.log.warn({ err: String(err), songId: song.id, take: index }, "could not copy the other take; leaving it out");
     }
   }
-  for (const t of stored) {
-    const data = {
-      providerTrackId: t.track.id,
-      providerAudioUrl: t.track.audioUrl,
-      blobKey: t.blobKey,
-      imageBlobKey: t.imageBlobKey,
-      contentType: t.contentType,
-      size: BigInt(t.bytes),
-      duration: t.track.duration,
-      title: t.track.title,
-    };
-    await deps.prisma.songTake.upsert({ where: { songId_index: { songId: song.id, index: t.index } }, create: { songId: song.id, index: t.index, ...data }, update: data });
-  }
+  await recordTakes(deps.prisma, song.id, stored);
   return stored.filter((t) => t !== chosen).flatMap((t) => [t.blobKey, t.imageBlobKey].filter((k): k is string => !!k));
+}
+
+/** Records the takes of a song, each replacing what an earlier run of the step wrote for its
+ *  index: one statement for all of them (Prisma's upsert is a statement per take, and it has no
+ *  createMany that updates on conflict). */
+export async function recordTakes(prisma: PrismaClient, songId: string, takes: readonly StoredTake[]): Promise<void> {
+  if (takes.length === 0) return;
+  const rows = takes.map(
+    (t) =>
+      Prisma.sql`(${randomUUID()}::uuid, ${songId}::uuid, ${t.index}, ${t.track.id}, ${t.track.audioUrl}, ${t.blobKey}, ${t.imageBlobKey}, ${t.contentType}, ${t.bytes}::bigint, ${t.track.duration}::float8, ${t.track.title})`,
+  );
+  await prisma.$executeRaw`
+    INSERT INTO song_takes (id, song_id, "index", provider_track_id, provider_audio_url, blob_key, image_blob_key, content_type, size, duration, title)
+    VALUES ${Prisma.join(rows)}
+    ON CONFLICT (song_id, "index") DO UPDATE SET
+      provider_track_id = EXCLUDED.provider_track_id, provider_audio_url = EXCLUDED.provider_audio_url,
+      blob_key = EXCLUDED.blob_key, image_blob_key = EXCLUDED.image_blob_key, content_type = EXCLUDED.content_type,
+      size = EXCLUDED.size, duration = EXCLUDED.duration, title = EXCLUDED.title`;
 }
