@@ -17,7 +17,13 @@ const FIELDS: { [K in Kind]: ReadonlySet<string> } = {
 };
 
 export const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const fieldOf = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+/** A column's field name, remembered: every status write maps its row's ~20 columns back. */
+const fields = new Map<string, string>();
+const fieldOf = (column: string) => {
+  let field = fields.get(column);
+  if (field === undefined) fields.set(column, (field = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())));
+  return field;
+};
 const identifier = (name: string) => Prisma.raw(`"${name}"`);
 
 /** A patch value as JSON that Postgres reads back into the column's type. */
