@@ -70,7 +70,11 @@ async function adStack(
   const db = new pg.Client({ connectionString: opts.databaseUrl });
   await db.connect();
   const redis = await startCountedRedis();
+  const processes: Server[] = [];
+  // The part's own API and worker stop with it, so they are not idle neighbours of the parts
+  // after it (the bench's server list stops them too if the part fails).
   const close = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
     await redis.stop();
     await db.end();
     await sandbox.close();
@@ -94,8 +98,10 @@ async function adStack(
     };
     const api = await startCastad("api", { name: `castad api (${setup.name})`, env, port: apiPort });
     opts.servers.push(api);
+    processes.push(api);
     const worker = await startCastad("worker", { name: `castad worker (${setup.name})`, env: { ...env, LOG_LEVEL: "info" }, profile: Boolean(knobs.cpuProfDir) });
     opts.servers.push(worker);
+    processes.push(worker);
 
     const signUp = await gql<{ signUp: { token: string } }>(api.url, `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {
       i: { email: `bench-${Date.now()}@example.com`, password: "correct horse battery", name: "bench" },
