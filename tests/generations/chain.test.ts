@@ -1,22 +1,15 @@
 // nextStage: once a stage of an ad run completes, the stage to enqueue — read with its run in
 // one statement (it runs after every completed lyric and song).
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { nextStage } from "../../src/generations/chain.js";
-import { startTestApi, type TestApi } from "../helpers/app.js";
+import { useStatementCountingApi } from "../helpers/app.js";
 
-let api: TestApi;
-const statements: string[] = [];
-
-beforeAll(async () => {
-  api = await startTestApi({ onQuery: (sql) => statements.push(sql) });
-});
-afterAll(async () => {
-  await api?.close();
-});
+const counted = useStatementCountingApi();
+const { statements } = counted;
 
 async function adRun() {
-  const prisma = api.app.services.prisma;
+  const prisma = counted.api.app.services.prisma;
   const owner = await prisma.user.create({ data: { email: `chain-${randomBytes(4).toString("hex")}@example.com`, passwordHash: "-" } });
   const project = await prisma.project.create({ data: { ownerId: owner.id, storeName: "Chain Cafe", language: "EN" } });
   const lyric = await prisma.lyric.create({ data: { projectId: project.id, language: "EN", status: "COMPLETED" } });

@@ -1,7 +1,7 @@
 // Starts the real app in-process on an ephemeral port against the run's database, Redis
 // prefix and Azurite, and talks to it over real HTTP.
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { azuriteConnectionString, loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startApp, type RunningApp, type Role } from "../../src/app.js";
@@ -85,6 +85,26 @@ export async function signUp(api: TestApi, name = "user"): Promise<{ token: stri
   );
   if (!res.data) throw new Error(`signUp failed: ${JSON.stringify(res.errors)}`);
   return { token: res.data.signUp.token, id: res.data.signUp.user.id, email };
+}
+
+/** For a test file that counts statements: a test API (started before the file's tests, closed
+ *  after them) whose SQL statements are collected in `statements` — empty it before what is counted. */
+export function useStatementCountingApi(): { readonly api: TestApi; statements: string[] } {
+  let api: TestApi | undefined;
+  const statements: string[] = [];
+  beforeAll(async () => {
+    api = await startTestApi({ onQuery: (sql) => statements.push(sql) });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return {
+    get api() {
+      if (!api) throw new Error("the test API starts in beforeAll");
+      return api;
+    },
+    statements,
+  };
 }
 
 export { freePort } from "../../scripts/run-data.js";

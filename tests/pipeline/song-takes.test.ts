@@ -1,19 +1,12 @@
 // recordTakes: a song's takes in one statement, each replacing what an earlier run of the step
 // wrote for its index (a retried step writes them again, with what the provider said then).
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { recordTakes, type StoredTake } from "../../src/jobs/song-takes.js";
-import { startTestApi, type TestApi } from "../helpers/app.js";
+import { useStatementCountingApi } from "../helpers/app.js";
 
-let api: TestApi;
-const statements: string[] = [];
-
-beforeAll(async () => {
-  api = await startTestApi({ onQuery: (sql) => statements.push(sql) });
-});
-afterAll(async () => {
-  await api?.close();
-});
+const counted = useStatementCountingApi();
+const { statements } = counted;
 
 const take = (index: number, over: Partial<StoredTake["track"]> & Partial<Omit<StoredTake, "track">> = {}): StoredTake => {
   const { blobKey, imageBlobKey, contentType, bytes, ...track } = over;
@@ -28,7 +21,7 @@ const take = (index: number, over: Partial<StoredTake["track"]> & Partial<Omit<S
 };
 
 it("records every take in one statement and replaces them when the step runs again", async () => {
-  const prisma = api.app.services.prisma;
+  const prisma = counted.api.app.services.prisma;
   const owner = await prisma.user.create({ data: { email: `takes-${randomBytes(4).toString("hex")}@example.com`, passwordHash: "-" } });
   const project = await prisma.project.create({ data: { ownerId: owner.id, storeName: "Takes Cafe", language: "EN" } });
   const song = await prisma.song.create({ data: { projectId: project.id } });
