@@ -160,27 +160,16 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
     projects: ads + 1,
     sandbox: FAST_SANDBOX,
   });
-  const { api, worker, redis, startAd, finished } = stack;
   try {
-    const runs0 = await stack.jobRuns();
-    await Promise.all([api.sql(true), worker.sql(true), redis.reset()]);
-    const stopProfile = knobs.cpuProfDir ? await worker.profile(join(knobs.cpuProfDir, "worker-ads.cpuprofile")) : null;
-    const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), workerSystem: worker.cpuSplitMs().system };
-    const t0 = performance.now();
-    const ids = await Promise.all(stack.projects.map(startAd));
-    const outcome = await finished(ids);
-    const wallMs = performance.now() - t0;
-    const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker, workerSystem: worker.cpuSplitMs().system - cpu0.workerSystem };
-    await stopProfile?.();
-    const [apiSql, workerSql, commands, runs1] = await Promise.all([api.sql(), worker.sql(), redis.commands(), stack.jobRuns()]);
+    const { outcome, wallMs, cpu, apiSql, workerSql, commands, runs, generations } = await measureRound(stack, ads, "worker-ads.cpuprofile");
     const redisTotal = [...commands.values()].reduce((a, b) => a + b, 0);
     const topCommands = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([c, n]) => `${c} ${(n / ads).toFixed(1)}`).join(", ");
 
-    const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url);
+    const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url, { generations, rounds: 1 });
 
     const floor = await run(process.execPath, ["bench/peers/bullmq-chain.mjs"], {
       cwd: ROOT,
-      env: { ...process.env, BENCH_CHAINS: String(ads), BENCH_PREFIX: `${opts.redisPrefix}:chain`, REDIS_URL: redis.url },
+      env: { ...process.env, BENCH_CHAINS: String(ads), BENCH_PREFIX: `${opts.redisPrefix}:chain`, REDIS_URL: stack.redis.url },
     });
     const chain = JSON.parse(floor.stdout.trim().split("\n").pop()!) as { cpuMsPerChain: number; redisCommandsPerChain: number };
     return (
@@ -194,7 +183,7 @@ export async function runWorkerCpu(opts: { env: NodeJS.ProcessEnv; databaseUrl: 
         ],
       ) +
       `\n  of the worker's CPU per ad, ${ms(cpu.workerSystem / ads)} is the kernel's (system calls: mostly socket writes to PostgreSQL and Redis)` +
-      `\n  job runs per ad: ${runsPerAd(runs0, runs1, ads)}; the floor's chain: 3` +
+      `\n  job runs per ad: ${runs}; the floor's chain: 3` +
       `\n  castad's Redis commands per ad, most sent: ${topCommands}` +
       (copies
         ? `\n  media copy: the worker copied ${(copies.copies / ads).toFixed(1)} files (${(copies.bytes / ads / 1024 / 1024).toFixed(2)} MB) per ad; ` +
@@ -248,18 +237,19 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
       WORKER_CONCURRENCY_VIDEO: "50",
     },
   });
-  const { api, worker, redis } = stack;
   try {
     // Round 1 on a worker that has just started: V8 is still compiling its hot code (on its
     // background threads, which count in its CPU time: a perf profile of this round shows them at
     // about a quarter of the worker's CPU). Round 2, the same ads again on the same projects, is
     // the worker as it runs all day; the table is round 2, round 1 is printed for comparison.
-    const cold = await throughputRound(stack, ads, false);
-    const warm = await throughputRound(stack, ads, Boolean(knobs.cpuProfDir));
-    const { startedMs, wallMs, outcome, cpu, machineBusy, workerSql, redisPerAd, runs } = warm;
+    const cold = await measureRound(stack, ads);
+    const warm = await measureRound(stack, ads, "worker-throughput.cpuprofile");
+    const { startedMs, wallMs, outcome, cpu, machineBusy, workerSql, commands, runs } = warm;
+    const redisPerAd = [...commands.values()].reduce((a, b) => a + b, 0) / ads;
     const perMinute = (ads / wallMs) * 60_000;
     const workerPerAd = cpu.worker / ads;
-    const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url, { generations: warm.generations });
+    // The worker copied these files warm (round 2): the copy peer copies them once before it measures.
+    const copies = await mediaCopyCpu(opts.env, stack.projects, stack.sandbox.url, { generations: warm.generations, rounds: 2 });
     const orchestration = copies ? (cpu.worker - copies.cpuMs) / ads : NaN;
     return (
       `  ${ads} ads started at once (all ${ads} mutations answered after ${ms(startedMs)}), ${JSON.stringify(outcome)} after ${ms(wallMs)} (expected: ${ads} COMPLETED)\n` +
@@ -292,13 +282,15 @@ export async function runThroughput(opts: { env: NodeJS.ProcessEnv; databaseUrl:
 
 type AdStack = Awaited<ReturnType<typeof adStack>>;
 
-/** One round of the throughput part: an ad on every project at once, until all have ended;
- *  what it cost the processes, and the song and video ids it made (for mediaCopyCpu). */
-async function throughputRound(stack: AdStack, ads: number, profile: boolean) {
+/** One measured round of a part: an ad on each of the first `ads` projects at once, until all
+ *  have ended; what it cost each process (CPU, SQL, Redis commands, job runs), and the song and
+ *  video ids it made (for mediaCopyCpu). With BENCH_CPU_PROF, `profileFile` names the worker's
+ *  CPU profile of the round. */
+async function measureRound(stack: AdStack, ads: number, profileFile?: string) {
   const { api, worker, redis, startAd, finished } = stack;
   const runs0 = await stack.jobRuns();
-  await Promise.all([worker.sql(true), redis.reset()]);
-  const stopProfile = profile ? await worker.profile(join(knobs.cpuProfDir!, "worker-throughput.cpuprofile")) : null;
+  await Promise.all([api.sql(true), worker.sql(true), redis.reset()]);
+  const stopProfile = knobs.cpuProfDir && profileFile ? await worker.profile(join(knobs.cpuProfDir, profileFile)) : null;
   const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs(), workerSystem: worker.cpuSplitMs().system, machine: machineCpu() };
   const t0 = performance.now();
   const ids = await Promise.all(stack.projects.slice(0, ads).map(startAd));
@@ -308,26 +300,26 @@ async function throughputRound(stack: AdStack, ads: number, profile: boolean) {
   const machine = machineCpu();
   const cpu = { api: api.cpuMs() - cpu0.api, worker: worker.cpuMs() - cpu0.worker, workerSystem: worker.cpuSplitMs().system - cpu0.workerSystem };
   await stopProfile?.();
-  const [workerSql, commands, runs1, generations] = await Promise.all([worker.sql(), redis.commands(), stack.jobRuns(), stack.generationsOf(ids)]);
+  const [apiSql, workerSql, commands, runs1, generations] = await Promise.all([api.sql(), worker.sql(), redis.commands(), stack.jobRuns(), stack.generationsOf(ids)]);
   return {
     startedMs,
     wallMs,
     outcome,
     cpu,
     machineBusy: (machine.busy - cpu0.machine.busy) / Math.max(1, machine.total - cpu0.machine.total),
+    apiSql,
     workerSql,
-    redisPerAd: [...commands.values()].reduce((a, b) => a + b, 0) / ads,
+    commands,
     runs: runsPerAd(runs0, runs1, ads),
     generations,
   };
 }
 
-/** CPU time of the copies the worker made for the measured ads, made again by castad's copy code
- *  in a process started like the worker (see bench/peers/copy-cpu.mjs); null without a build.
- *  `warm`: for a warm worker's round: only the files of these songs and videos (default: every
- *  one of the projects), copied once before the measured pass, as the worker had. */
-async function mediaCopyCpu(env: NodeJS.ProcessEnv, projectIds: string[], sandboxUrl: string, warm?: { generations: ReadonlySet<string> }) {
-  const generations = warm?.generations;
+/** CPU time of the copies the worker made for the measured ads (the files of `generations`, the
+ *  round's songs and videos), made again by castad's copy code in a process started like the
+ *  worker (see bench/peers/copy-cpu.mjs), measured on its `rounds`th pass over them (2 for a
+ *  worker that had made them all once before); null without a build. */
+async function mediaCopyCpu(env: NodeJS.ProcessEnv, projectIds: string[], sandboxUrl: string, measured: { generations: ReadonlySet<string>; rounds: number }) {
   const command = castadCommand("worker");
   if (!command.compiled) return null;
   const config = loadConfig({ ...env, PORT: "0" });
@@ -339,7 +331,7 @@ async function mediaCopyCpu(env: NodeJS.ProcessEnv, projectIds: string[], sandbo
     for (const folder of ["songs", "videos"]) {
       const prefix = `${projectBlobPrefix(projectId)}${folder}/`;
       for await (const blob of container.listBlobsFlat({ prefix })) {
-        if (!generations || generations.has(blob.name.slice(prefix.length).split("/")[0]!)) sizes.push(blob.properties.contentLength ?? 0);
+        if (measured.generations.has(blob.name.slice(prefix.length).split("/")[0]!)) sizes.push(blob.properties.contentLength ?? 0);
       }
     }
     plan.push(sizes);
@@ -347,7 +339,7 @@ async function mediaCopyCpu(env: NodeJS.ProcessEnv, projectIds: string[], sandbo
   const flags = command.args.slice(0, command.args.findIndex((a) => a.endsWith("main.js")));
   const { stdout } = await run(process.execPath, [...flags, "bench/peers/copy-cpu.mjs"], {
     cwd: ROOT,
-    env: { ...env, ...command.env, BENCH_COPY_PLAN: JSON.stringify(plan), BENCH_COPY_SOURCE: sandboxUrl, BENCH_COPY_ROUNDS: warm ? "2" : "1" },
+    env: { ...env, ...command.env, BENCH_COPY_PLAN: JSON.stringify(plan), BENCH_COPY_SOURCE: sandboxUrl, BENCH_COPY_ROUNDS: String(measured.rounds) },
   });
   return JSON.parse(stdout.trim().split("\n").pop()!) as { cpuMs: number; copies: number; bytes: number };
 }
