@@ -107,7 +107,6 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
   } catch (err) {
     if (isOutage(err)) throw err; // runStep parks it: not an attempt
     const info = describeFailure(err);
-    const log0 = deps.log.child({ kind, generationId, attempt });
     if (err instanceof ProviderError) deps.metrics.providerErrors.inc({ provider: err.provider, code: err.code });
     if (info.retryable && providerIdOf(kind, row) !== null && !(err instanceof ProviderTaskFailed)) {
       // The provider already has the task: a failed look at it (or a failed copy of its
