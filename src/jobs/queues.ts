@@ -10,8 +10,6 @@ import { currentCorrelation, traceparentOf } from "../correlation.js";
 export interface GenerationJobData {
   generationId: string;
   attempt: number;
-  /** How many times this attempt has parked itself waiting for a provider. */
-  polls?: number;
   /** How many times it has parked because the database or Redis was unavailable. */
   outages?: number;
   /** The request (or job) that caused this job: its log lines carry the same ids. */

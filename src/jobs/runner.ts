@@ -29,7 +29,7 @@ export const doneWith = (finished: AnyRow | null): StepResult => ({ done: true, 
  *  progress and event), so `run` always gets a PROCESSING row of the job's attempt. */
 export interface Step<K extends Kind> {
   start: { message: string; progress: number };
-  run(deps: WorkerDeps, row: RowFor<K>, job: Job<GenerationJobData>): Promise<StepResult>;
+  run(deps: WorkerDeps, row: RowFor<K>): Promise<StepResult>;
 }
 
 function formatDuration(seconds: number): string {
@@ -38,17 +38,23 @@ function formatDuration(seconds: number): string {
 }
 
 /**
- * How long a job parks before it looks at the provider again. Webhooks are preferred: when the
- * provider can reach our callback URL (it is the local sandbox, PUBLIC_URL is public, or the
- * operator allowed private URLs), the webhook wakes the job and polls are only a safety net,
- * spaced at least POLL_WITH_WEBHOOKS_MS — every Creatomate poll costs a slot of the account's
- * 30 requests / 10 s.
+ * How long a job parks before it looks at the provider again, `waitedMs` after its stage
+ * started: POLL_INITIAL_MS plus half the time waited so far, at most POLL_MAX_MS. Looks in a row
+ * are 1.5x apart (2, 3, 4.5 … s: the schedule of counting the looks, with no count to keep in
+ * the job, and a webhook's early wake-up does not stretch it).
+ * Webhooks are preferred: when the provider can reach our callback URL (it is the local sandbox,
+ * PUBLIC_URL is public, or the operator allowed private URLs), the webhook wakes the job and
+ * polls are only a safety net, spaced at least POLL_WITH_WEBHOOKS_MS — every Creatomate poll
+ * costs a slot of the account's 30 requests / 10 s.
  */
-export function pollDelay(deps: Pick<WorkerDeps, "config">, polls: number, provider?: "suno" | "creatomate"): number {
+export function pollDelay(deps: Pick<WorkerDeps, "config">, waitedMs: number, provider?: "suno" | "creatomate"): number {
   const { POLL_INITIAL_MS, POLL_MAX_MS, POLL_WITH_WEBHOOKS_MS } = deps.config;
-  const backoff = Math.min(POLL_MAX_MS, Math.round(POLL_INITIAL_MS * 1.5 ** polls));
+  const backoff = Math.min(POLL_MAX_MS, POLL_INITIAL_MS + Math.round(waitedMs / 2));
   return provider && webhooksReach(deps.config, provider) ? Math.max(backoff, POLL_WITH_WEBHOOKS_MS) : backoff;
 }
+
+/** How long the row's stage has been running (0 before it started). */
+export const waitedMs = (row: { startedAt: Date | null }) => (row.startedAt ? Math.max(0, Date.now() - row.startedAt.getTime()) : 0);
 
 /** Our own database or Redis is unavailable (a provider that cannot be reached is the
  *  provider's failure, handled by the step's retry rules). */
@@ -87,13 +93,13 @@ export async function runStep<K extends Kind>(deps: WorkerDeps, kind: K, step: S
 async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step<K>, job: Job<GenerationJobData>, token?: string) {
   const { generationId, attempt } = job.data;
   const wakeFlag = wakeFlagKey(deps.config, job.id!);
-  // A job's first run (not retried, parked or interrupted by an outage before) finds its row
-  // QUEUED, so it starts the row straight away: the guarded start write is the statement that
-  // reads it too (one statement fewer per stage of every ad). It needs no wake flag cleared
-  // either: no task exists yet whose webhook could have left one. Any other run — or a first
-  // run whose row is not QUEUED any more (cancelled; or started by a run that crashed) — reads
-  // the row first.
-  const firstRun = job.attemptsMade === 0 && !job.data.polls && !job.data.outages;
+  // A job's first run finds its row QUEUED, so it starts the row straight away: the guarded
+  // start write is the statement that reads it too (one statement fewer per stage of every ad).
+  // It needs no wake flag cleared either: no task exists yet whose webhook could have left one.
+  // BullMQ counts every start of a job (this one included): a retry, a run after a park or an
+  // outage, a stalled run handed out again. Any other run — or a first run whose row is not
+  // QUEUED any more (cancelled; or a job the reconciler re-created) — reads the row first.
+  const firstRun = job.attemptsStarted <= 1;
   const claimed = firstRun ? await startRow(deps, kind, generationId, attempt, step.start) : null;
   const found = claimed ? { row: claimed, started: true } : await readRow(deps, kind, step, job, wakeFlag);
   if (typeof found === "string") return found;
@@ -103,7 +109,7 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
   const stepTimer = deps.metrics.stepDuration.startTimer({ kind });
   let result: StepResult;
   try {
-    result = await step.run(deps, row, job);
+    result = await step.run(deps, row);
   } catch (err) {
     if (isOutage(err)) throw err; // runStep parks it: not an attempt
     const info = describeFailure(err);
@@ -114,7 +120,7 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
       stepTimer({ result: "provider-check-failed" });
       log.warn({ code: info.code, err: String((err as Error)?.message ?? err) }, "provider check failed; looking again later");
       await transition(deps, { kind, id: row.id, from: ["PROCESSING"], attempt, data: {}, message: `${info.message} Checking again shortly.` });
-      return park(Math.max(info.retryAfterMs ?? 0, pollDelay(deps, job.data.polls ?? 0)));
+      return park(Math.max(info.retryAfterMs ?? 0, pollDelay(deps, waitedMs(row))));
     }
     const maxAttempts = job.opts.attempts ?? 1;
     const last = job.attemptsMade + 1 >= maxAttempts;
@@ -153,15 +159,14 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
   return park(result.waitMs);
 
   async function park(waitMs: number): Promise<never> {
-  // A webhook that arrived while this step ran would otherwise wait for the next poll.
-  const woken = await deps.redis.del(wakeFlag);
-  await job.updateData({ ...job.data, polls: (job.data.polls ?? 0) + 1 });
-  await job.moveToDelayed(Date.now() + (woken ? 0 : waitMs), token);
-  // A webhook that arrived between the check above and the move found the job still active
-  // (so it could not promote it) and only left the flag: promote now, or that wake-up would be
-  // lost until the next poll.
-  if (!woken && (await deps.redis.exists(wakeFlag))) await job.promote().catch(() => undefined);
-  throw new DelayedError();
+    // A webhook that arrived while this step ran would otherwise wait for the next poll.
+    const woken = await deps.redis.del(wakeFlag);
+    await job.moveToDelayed(Date.now() + (woken ? 0 : waitMs), token);
+    // A webhook that arrived between the check above and the move found the job still active
+    // (so it could not promote it) and only left the flag: promote now, or that wake-up would be
+    // lost until the next poll.
+    if (!woken && (await deps.redis.exists(wakeFlag))) await job.promote().catch(() => undefined);
+    throw new DelayedError();
   }
 }
 

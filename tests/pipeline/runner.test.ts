@@ -3,12 +3,13 @@
 // Runs the real lyric step (the sandbox writes the lyrics) on rows made here, with no workers
 // of the stack's own taking the jobs.
 import { randomBytes } from "node:crypto";
-import { Job } from "bullmq";
+import { DelayedError, Job, Queue, Worker } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createProviders } from "../../src/providers/index.js";
 import { jobIdFor, type GenerationJobData } from "../../src/jobs/queues.js";
 import { runStep, type WorkerDeps } from "../../src/jobs/runner.js";
 import { STEPS } from "../../src/jobs/steps/index.js";
+import { bullPrefix, createRedis } from "../../src/redis.js";
 import { startStack, type Stack } from "../helpers/pipeline.js";
 
 let stack: Stack;
@@ -32,9 +33,12 @@ async function queuedLyric(attempt = 1) {
   return prisma.lyric.create({ data: { projectId: project.id, language: "EN", attempt } });
 }
 
-/** The lyric job of `attempt` as BullMQ hands it to a worker (`data` on top: polls, outages). */
-function lyricJob(generationId: string, attempt: number, data: Partial<GenerationJobData> = {}) {
-  return new Job<GenerationJobData>(stack.api.app.services.jobs.queues.LYRIC, "lyric", { generationId, attempt, ...data }, {}, jobIdFor("LYRIC", generationId, attempt));
+/** The lyric job of `attempt` as BullMQ hands it to a worker on its `started`th start (BullMQ
+ *  counts every start: a retry, a run after a park or an outage, a stalled run handed out again). */
+function lyricJob(generationId: string, attempt: number, started = 1) {
+  const job = new Job<GenerationJobData>(stack.api.app.services.jobs.queues.LYRIC, "lyric", { generationId, attempt }, {}, jobIdFor("LYRIC", generationId, attempt));
+  job.attemptsStarted = started;
+  return job;
 }
 
 const run = (job: Job<GenerationJobData>) => runStep(deps, "LYRIC", STEPS.LYRIC, job);
@@ -58,10 +62,10 @@ it("starts a QUEUED row on the job's first run in the statement that reads it", 
 });
 
 it("reads the row first on any other run, and still starts a row that is QUEUED", async () => {
-  // A first run that met an outage before it could start the row: the job says so (outages).
+  // The second start of a job whose first run met an outage before it could start the row.
   const lyric = await queuedLyric();
   statements.length = 0;
-  expect(await run(lyricJob(lyric.id, 1, { outages: 1 }))).toBe("done");
+  expect(await run(lyricJob(lyric.id, 1, 2))).toBe("done");
   expect(rowRead(statements[0]!)).toBe(true);
   expect(startWrite(statements[1]!)).toBe(true);
   expect(statements).toHaveLength(5);
@@ -84,4 +88,34 @@ it("writes nothing for a row that is not QUEUED on the job's attempt any more", 
   expect(await run(lyricJob(superseded.id, 1))).toBe("skipped");
   expect(await events(superseded.id)).toEqual([]);
   expect(await prisma.lyric.findUniqueOrThrow({ where: { id: superseded.id } })).toMatchObject({ status: "QUEUED", attempt: 2, progress: 0 });
+});
+
+it("BullMQ counts every start of a job: the run after a park is not taken for a first run", async () => {
+  // What the runner's first-run start relies on, checked against BullMQ itself.
+  const { config } = stack.api;
+  const [prefix, name] = [bullPrefix(config), `starts-${randomBytes(3).toString("hex")}`];
+  const queue = new Queue(name, { connection: stack.api.app.services.jobs.connection, prefix });
+  const connection = createRedis(config, "runner-test-worker");
+  const starts: number[] = [];
+  const worker = new Worker(
+    name,
+    async (job, token) => {
+      starts.push(job.attemptsStarted);
+      if (starts.length > 1) return;
+      await job.moveToDelayed(Date.now(), token); // parks, as the runner does
+      throw new DelayedError();
+    },
+    { connection, prefix },
+  );
+  try {
+    const completed = new Promise((resolve) => worker.once("completed", resolve));
+    await queue.add("job", {}, { jobId: "one" });
+    await completed;
+    expect(starts).toEqual([1, 2]);
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+  }
 });

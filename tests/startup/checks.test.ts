@@ -122,7 +122,11 @@ describe("webhooks preferred over polling", () => {
     const publicUrl = { config: loadConfig({ ...base, CREATOMATE_API_KEY: "k", PUBLIC_URL: "https://ads.example.com" }) };
     expect(pollDelay(publicUrl, 0, "creatomate")).toBe(45_000);
     const pollingOnly = { config: loadConfig({ ...base, CREATOMATE_API_KEY: "k" }) }; // loopback PUBLIC_URL: no webhook arrives
-    expect([0, 1, 2, 20].map((n) => pollDelay(pollingOnly, n, "creatomate"))).toEqual([2000, 3000, 4500, 30_000]);
+    // Each look is the initial delay plus half the stage's age after the one before: 1.5x apart.
+    const looks: number[] = [];
+    for (let waited = 0; looks.length < 5; waited += looks.at(-1)!) looks.push(pollDelay(pollingOnly, waited, "creatomate"));
+    expect(looks).toEqual([2000, 3000, 4500, 6750, 10_125]);
+    expect(pollDelay(pollingOnly, 10 * 60_000, "creatomate")).toBe(30_000);
     expect(pollDelay(pollingOnly, 0)).toBe(2000);
   });
 });

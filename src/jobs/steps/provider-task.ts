@@ -7,7 +7,7 @@ import { providerIdOf, STAGES, type Kind, type PatchFor, type RowFor } from "../
 import { generationBlobKey } from "../../storage/keys.js";
 import { callbackUrl } from "../callbacks.js";
 import { ProviderTaskFailed, describeFailure } from "../failures.js";
-import { DONE, doneWith, pollDelay, type Step, type WorkerDeps } from "../runner.js";
+import { DONE, doneWith, pollDelay, waitedMs, type Step, type WorkerDeps } from "../runner.js";
 import { advance, complete, copyPicture, copyReporter } from "./common.js";
 import { beginSubmission, forgetSubmission, pendingSubmission, recordSubmitted } from "../submissions.js";
 import { isProviderError } from "../../providers/errors.js";
@@ -74,7 +74,7 @@ export function providerTaskStep<K extends Kind, S extends TaskState>(task: Prov
   const stage = STAGES[kind];
   const providerId = stage.providerId;
   if (!providerId) throw new Error(`the ${stage.label} stage has no provider-id column`);
-  const run: Step<K>["run"] = async (deps, initial, job) => {
+  const run: Step<K>["run"] = async (deps, initial) => {
     let row: RowFor<K> | null = initial;
     const taskId = providerIdOf(kind, row);
     if (taskId === null) {
@@ -118,7 +118,7 @@ export function providerTaskStep<K extends Kind, S extends TaskState>(task: Prov
     if (state.state === "pending") {
       const pct = SUBMITTED + (state.progress * 65) / 100;
       row = await advance(deps, kind, row, pct, messages.pending[state.providerStatus] ?? messages.working, task.pending?.(state, row));
-      return row ? { waitMs: pollDelay(deps, job.data.polls ?? 0, task.provider) } : DONE;
+      return row ? { waitMs: pollDelay(deps, waitedMs(row), task.provider) } : DONE;
     }
     const result = task.result(state, row);
     // Succeeded without a downloadable file yet: look again shortly.
