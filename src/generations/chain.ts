@@ -2,9 +2,9 @@
 // stage it builds on (song.lyricId, video.songId) is COMPLETED; when a stage fails or is
 // cancelled, the later stages of its run end too, with the cause, instead of waiting forever.
 import type { GenerationEventMessage } from "../events/message.js";
-import { appendEvent, transition, type HistoryDeps } from "./history.js";
+import { appendEvent } from "./history.js";
 import type { Prisma } from "../db/client.js";
-import { ACTIVE, STAGES, type AnyRow, type Kind, type Tx } from "./stages.js";
+import { ACTIVE, STAGES, updateRowReturning, type AnyRow, type Kind, type Tx } from "./stages.js";
 
 export const UPSTREAM_FAILED = "UPSTREAM_FAILED";
 export const UPSTREAM_CANCELLED = "UPSTREAM_CANCELLED";
@@ -24,13 +24,21 @@ export async function laterStages(tx: Tx, kind: Kind, id: string): Promise<{ kin
   return later;
 }
 
-/** Ends the still-waiting later stages of a run after `kind` failed or was cancelled. */
+/** A row a write ended, with its stage (for recordFinished once the write has committed). */
+export interface EndedRow {
+  kind: Kind;
+  row: AnyRow;
+}
+
+/** Ends the still-waiting later stages of a run after `kind` failed or was cancelled; the rows
+ *  it ended are added to `ended`. */
 export async function endLaterStages(
   tx: Tx,
   kind: Kind,
   row: AnyRow,
   outcome: "FAILED" | "CANCELLED",
   reason: string,
+  ended: EndedRow[],
 ): Promise<GenerationEventMessage[]> {
   const events: GenerationEventMessage[] = [];
   const verb = outcome === "FAILED" ? "failed" : "was cancelled";
@@ -38,8 +46,9 @@ export async function endLaterStages(
   for (const stage of await laterStages(tx, kind, row.id)) {
     const message = `Not started because the ${STAGES[kind].label} ${verb}: ${reason}`;
     const data = { status: outcome, errorCode, errorMessage: message, finishedAt: new Date() };
-    const count = await STAGES[stage.kind].update(tx, { id: stage.id, status: { in: ACTIVE } }, data);
-    if (count === 0) continue;
+    const later = await updateRowReturning(tx, stage.kind, stage.id, ACTIVE, data);
+    if (!later) continue;
+    ended.push({ kind: stage.kind, row: later });
     events.push(
       await appendEvent(tx, {
         projectId: row.projectId,
@@ -74,19 +83,4 @@ async function stageOfRun(tx: Tx, kind: Kind, where: Prisma.AdRunWhereInput) {
     case "VIDEO":
       return (await tx.adRun.findFirst({ where, select: { video: state } }))?.video;
   }
-}
-
-/** Ends an active generation as FAILED (and the later stages of its ad run). With `attempt`,
- *  only while the row is still on that attempt: a job of a superseded attempt never fails the
- *  fresh one. */
-export async function failGeneration(deps: HistoryDeps, kind: Kind, id: string, info: { code: string; message: string }, attempt?: number) {
-  return transition(deps, {
-    kind,
-    id,
-    from: ACTIVE,
-    attempt,
-    data: { status: "FAILED", errorCode: info.code, errorMessage: info.message, finishedAt: new Date() },
-    message: info.message,
-    also: (tx, row) => endLaterStages(tx, kind, row, "FAILED", info.message),
-  });
 }

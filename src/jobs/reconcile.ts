@@ -3,7 +3,7 @@
 // (a job that stalled too often), and repairs them. Idempotent; every worker runs it.
 import type { Services } from "../services.js";
 import { ACTIVE, KINDS, STAGES, type AnyRow, type Kind } from "../generations/stages.js";
-import { failGeneration } from "../generations/chain.js";
+import { failGeneration } from "../generations/finished.js";
 
 interface ReconcileResult {
   enqueued: number;

@@ -4,7 +4,7 @@
 // they need to resume (provider task ids) is in the row, so a crashed step can run again.
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Services } from "../services.js";
-import { failGeneration } from "../generations/chain.js";
+import { failGeneration, recordFinished } from "../generations/finished.js";
 import { transition } from "../generations/history.js";
 import { ACTIVE, findRow, providerIdOf, STAGES, type AnyRow, type Kind, type RowFor } from "../generations/stages.js";
 import { ProviderError, type Providers } from "../providers/index.js";
@@ -142,7 +142,6 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
     // A provider's refusal or a user mistake is a normal outcome, not a server error.
     jobLog.info({ code: info.code, durationMs: Date.now() - row.createdAt.getTime() }, "generation failed");
     await failGeneration(deps, kind, row.id, info, attempt);
-    recordFinished(deps, kind, "FAILED", info.code, row.createdAt, new Date(), row.id);
     throw new UnrecoverableError(info.code);
   }
   if ("done" in result) {
@@ -151,7 +150,9 @@ async function runStepOnce<K extends Kind>(deps: WorkerDeps, kind: K, step: Step
     if (final && final.attempt === attempt && !ACTIVE.includes(final.status)) {
       const durationMs = (final.finishedAt ?? new Date()).getTime() - final.createdAt.getTime();
       log.info({ status: final.status, errorCode: final.errorCode ?? undefined, durationMs }, "generation finished");
-      recordFinished(deps, kind, final.status, final.errorCode, final.createdAt, final.finishedAt, final.id);
+      // Only a step completes a row; a row that ended otherwise meanwhile (cancelled, failed by
+      // the reconciler) was counted by whoever ended it.
+      if (final.status === "COMPLETED") recordFinished(deps, { kind, row: final });
     }
     return "done";
   }
@@ -200,7 +201,6 @@ async function readRow<K extends Kind>(
       },
       attempt,
     );
-    recordFinished(deps, kind, "FAILED", "GENERATION_TIMEOUT", row.createdAt, new Date(), row.id);
     deps.log.info({ kind, generationId, attempt, code: "GENERATION_TIMEOUT" }, "generation failed");
     return "timed-out";
   }
@@ -208,21 +208,4 @@ async function readRow<K extends Kind>(
   if (row.status !== "QUEUED") return { row, started: false };
   const started = await startRow(deps, kind, row.id, attempt, step.start);
   return started ? { row: started, started: true } : "skipped";
-}
-
-/** Counts a generation that reached a final status and observes its end-to-end time. */
-export function recordFinished(
-  deps: Pick<Services, "metrics" | "alerts" | "log">,
-  kind: Kind,
-  status: string,
-  errorCode: string | null | undefined,
-  createdAt: Date,
-  finishedAt: Date | null = new Date(),
-  generationId?: string,
-) {
-  deps.metrics.generations.inc({ kind, status, error_code: errorCode ?? "" });
-  deps.metrics.generationDuration.observe({ kind, status }, ((finishedAt ?? new Date()).getTime() - createdAt.getTime()) / 1000);
-  if (status === "FAILED" && generationId) {
-    void deps.alerts.generationFailed(kind, generationId, errorCode ?? "UNKNOWN").catch((err: unknown) => deps.log.warn({ err }, "could not send a failure alert"));
-  }
 }

@@ -6,12 +6,12 @@ import { ACTIVE, findRow, KINDS, STAGES, type Kind } from "../generations/stages
 import { createProviders } from "../providers/index.js";
 import { bullPrefix, createRedis } from "../redis.js";
 import type { GenerationJobData } from "./queues.js";
-import { failGeneration } from "../generations/chain.js";
+import { failGeneration } from "../generations/finished.js";
 import { correlationFrom, withCorrelation } from "../correlation.js";
 import { isConnectionError } from "../outages.js";
 import { isInfrastructureError } from "../unavailable.js";
 import { startAlertChecks } from "../alerts/checks.js";
-import { recordFinished, runStep, type Step, type WorkerDeps } from "./runner.js";
+import { runStep, type Step, type WorkerDeps } from "./runner.js";
 import { reconcile } from "./reconcile.js";
 import { sweepOrphanImages } from "../storage/orphans.js";
 import { STEPS } from "./steps/index.js";
@@ -72,7 +72,6 @@ export async function startWorkers(services: Services): Promise<RunningWorkers> 
         const row = await findRow(services.prisma, kind, job.data.generationId);
         if (row && ACTIVE.includes(row.status) && row.attempt === job.data.attempt) {
           await failGeneration(services, kind, row.id, { code: "INTERNAL_ERROR", message: "The job stopped unexpectedly; retry it." }, job.data.attempt);
-          recordFinished(services, kind, "FAILED", "INTERNAL_ERROR", row.createdAt, new Date(), row.id);
         }
       })().catch((e: unknown) => log.error({ err: e, jobId: job.id, reason: err.message }, "could not record a failed job"));
     });

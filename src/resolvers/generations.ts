@@ -9,8 +9,9 @@ import type { Services } from "../services.js";
 import type { SignedInContext } from "../http/context.js";
 import { AppError, ErrorCode, alreadyProcessing, failedPrecondition, notFound } from "../errors.js";
 import { Prisma } from "../db/client.js";
-import { appendEvent, commit, transition } from "../generations/history.js";
-import { endLaterStages, laterStages, UPSTREAM_CANCELLED, UPSTREAM_FAILED } from "../generations/chain.js";
+import { appendEvent, commit } from "../generations/history.js";
+import { laterStages, UPSTREAM_CANCELLED, UPSTREAM_FAILED } from "../generations/chain.js";
+import { endGeneration } from "../generations/finished.js";
 import { ACTIVE, findRow, KINDS, kindOfTypename, resetFor, RETRYABLE_FROM, STAGES, updateRow, upstreamStatus, type AnyRow, type Kind, type Tx } from "../generations/stages.js";
 import type { GenerationEventMessage } from "../events/message.js";
 import { findOwnedProject } from "./projects.js";
@@ -252,14 +253,7 @@ export async function cancelGeneration(ctx: Ctx, ref: GenerationId) {
     throw failedPrecondition(`only QUEUED or PROCESSING generations can be cancelled; this one is ${row.status}`);
   }
   const message = "Cancelled by the user";
-  const cancelled = await transition(ctx.services, {
-    kind,
-    id: row.id,
-    from: ACTIVE,
-    data: { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: message, finishedAt: new Date() },
-    message,
-    also: (tx, r) => endLaterStages(tx, kind, r, "CANCELLED", message.toLowerCase()),
-  });
+  const cancelled = await endGeneration(ctx.services, kind, row.id, { outcome: "CANCELLED", code: "CANCELLED", message, reason: message.toLowerCase() });
   if (!cancelled) throw failedPrecondition(`the ${STAGES[kind].label} finished meanwhile; it can no longer be cancelled`);
   // A waiting or parked job is removed; a running step notices the CANCELLED row and stops.
   await ctx.services.jobs.discard(kind, row.id, cancelled.attempt).catch((err: unknown) => ctx.services.log.warn({ err }, "could not remove cancelled job"));
