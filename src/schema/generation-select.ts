@@ -8,6 +8,8 @@
 // read only when asked for. A list never reads a lyric's text or a provider's ids it does not show.
 // Why not a `select` per field: plugin-prisma checks, for every such field of every row, that the
 // row was loaded with it (a response-path lookup), which was an eighth of a 100-song list's CPU.
+// The list roots (songs, videos, projects) prune these to the columns their query shows, once
+// per request (shown-columns.ts); rows loaded anywhere else read them all.
 export const generationSelect = {
   id: true,
   projectId: true,

@@ -2,6 +2,7 @@
 import { NOBODY } from "../auth/ownership.js";
 import { countViewerProjects, createProject, deleteProject, findOwnedProject, PROJECT_LIMITS, updateProject, viewerProjects } from "../resolvers/projects.js";
 import { builder } from "./builder.js";
+import { shownColumns } from "./shown-columns.js";
 import { LanguageEnum } from "./enums.js";
 import { projectSelect } from "./generation-select.js";
 
@@ -66,7 +67,7 @@ builder.queryFields((t) => ({
       type: "Project",
       cursor: "id",
       description: "The viewer's projects, newest first.",
-      resolve: (query, _root, _args, ctx) => viewerProjects(ctx, query),
+      resolve: (query, _root, _args, ctx, info) => viewerProjects(ctx, shownColumns(query, info)),
       totalCount: (_connection, _args, ctx) => countViewerProjects(ctx),
     },
     // The shared connection type (its ref is typed for the builder's context, not withAuth's).

@@ -5,6 +5,7 @@ import { countViewerSongs, viewerSongs } from "../resolvers/viewer.js";
 import { selectSongTake, songTakes } from "../resolvers/song-takes.js";
 import type { SongTake } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
+import { shownColumns } from "./shown-columns.js";
 import { GenerationKindEnum, GenerationStatusEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
 import { songSelect } from "./generation-select.js";
@@ -83,7 +84,7 @@ builder.queryField("songs", (t) =>
       cursor: "id",
       description: "Songs across all of the viewer's projects, newest first.",
       args: { status: t.arg({ type: GenerationStatusEnum }) },
-      resolve: (query, _root, args, ctx) => viewerSongs(ctx, query, args.status),
+      resolve: (query, _root, args, ctx, info) => viewerSongs(ctx, shownColumns(query, info), args.status),
       totalCount: (_connection, args, ctx) => countViewerSongs(ctx, args.status),
     },
     // The shared connection type (its ref is typed for the builder's context, not withAuth's).

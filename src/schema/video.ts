@@ -3,6 +3,7 @@ import { inViewerProject } from "../auth/ownership.js";
 import { generateVideo } from "../resolvers/generations.js";
 import { countViewerVideos, viewerVideos } from "../resolvers/viewer.js";
 import { builder } from "./builder.js";
+import { shownColumns } from "./shown-columns.js";
 import { GenerationKindEnum, GenerationStatusEnum } from "./enums.js";
 import { GenerationRef } from "./generation.js";
 import { videoSelect } from "./generation-select.js";
@@ -57,7 +58,7 @@ builder.queryField("videos", (t) =>
       cursor: "id",
       description: "Videos across all of the viewer's projects, newest first.",
       args: { status: t.arg({ type: GenerationStatusEnum }) },
-      resolve: (query, _root, args, ctx) => viewerVideos(ctx, query, args.status),
+      resolve: (query, _root, args, ctx, info) => viewerVideos(ctx, shownColumns(query, info), args.status),
       totalCount: (_connection, args, ctx) => countViewerVideos(ctx, args.status),
     },
     // The shared connection type (its ref is typed for the builder's context, not withAuth's).
