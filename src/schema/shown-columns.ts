@@ -3,7 +3,7 @@
 // event's row, a node lookup) serves every field without a second query; a list of 100 rows
 // pays for that on every row: reading the songs list's rows through Prisma took 3.9 ms with the
 // 39 values per row its types select, 1.7 ms with the 10 the query shows (the bench's `columns`
-// part), and the songs list went from 0.29x to 0.44-0.48x PostGraphile's req/s with them.
+// part); with only those, the three lists went from 0.24-0.29x to 0.49-0.52x PostGraphile's req/s.
 // So the list roots prune plugin-prisma's query to the columns their selection's fields read.
 // A field reads the column of its own name unless READS says otherwise; a field this cannot
 // account for (an unknown name, an aliased relation asked for twice) keeps the type's columns.
@@ -72,7 +72,7 @@ function prune(select: Select, type: GraphQLObjectType, fieldNodes: readonly Fie
   if (!reads) return select;
   const columns = new Set(ALWAYS);
   for (const name of asked.keys()) {
-    const read = reads[name] ?? (name in select ? [name] : undefined);
+    const read = Object.hasOwn(reads, name) ? reads[name] : Object.hasOwn(select, name) ? [name] : undefined;
     if (!read) return select; // a field this cannot account for: keep every column
     for (const c of read) columns.add(c);
   }
