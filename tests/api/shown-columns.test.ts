@@ -94,9 +94,9 @@ describe.each([
   });
 });
 
-it("a project's songs and videos in the projects list: every field asked alone answers what node(id) answers", async () => {
+it("a project's songs, videos and lyrics in the projects list: every field asked alone answers what node(id) answers", async () => {
   type Projects = { projects: { edges: { node: Record<string, { edges: { node: Record<string, unknown> }[] }> }[] } };
-  for (const [connection, typename] of [["songs", "Song"], ["videos", "Video"]] as const) {
+  for (const [connection, typename] of [["songs", "Song"], ["videos", "Video"], ["lyrics", "Lyric"]] as const) {
     const fields = selectionOf(schema.getType(typename) as GraphQLObjectType);
     const nested = (f: string) => `{ projects(first: 5) { edges { node { id ${connection}(first: 10) { edges { node { id ${f} } } } } } } }`;
     const rows = async (f: string) => (await gql<Projects>(nested(f))).projects.edges.flatMap((p) => p.node[connection]!.edges.map((e) => e.node));
