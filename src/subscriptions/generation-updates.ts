@@ -6,7 +6,7 @@
 import type { PrismaClient } from "../db/client.js";
 import { toMessage } from "../generations/history.js";
 import { KINDS, STAGES } from "../generations/stages.js";
-import { AsyncResource } from "node:async_hooks";
+import { inThisContext } from "./in-context.js";
 import { CLOSED, INTERRUPTED, OVERFLOW, type Delivery, type EventBus } from "../events/bus.js";
 import { PUSH_NEXT, type PushNext } from "./push-next.js";
 import { serviceUnavailable } from "../unavailable.js";
@@ -131,7 +131,7 @@ export async function generationUpdates(deps: UpdateDeps, projectId: string, aft
 
   // The subscription's own async context (its request id in log lines), for what a delivery
   // handed over by the Redis message handler does besides passing an event on.
-  const inSubscription = AsyncResource.bind(<T>(work: () => T): T => work());
+  const inSubscription = inThisContext();
   /** next() by callback (push-next.ts): the next live event in order goes to `onStep` right
    *  from the listener, without a promise; the rest (ends, gaps, overflows, the database part)
    *  goes the promise way, in the subscription's context. */

@@ -19,7 +19,7 @@
 // And a source that can hand its events over by callback (push-next.ts: generation-updates.ts
 // does) is read that way, so that a live event goes from the Redis message handler to the
 // sockets without a promise per subscriber.
-import { AsyncResource } from "node:async_hooks";
+import { inThisContext } from "./in-context.js";
 import { createSourceEventStream, getOperationAST, GraphQLError, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
 import { buildExecutionContext, execute } from "@graphql-tools/executor";
 import type { Plugin } from "graphql-yoga";
@@ -125,7 +125,7 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   const push = pushNextOf(iterator);
   // Events handed over by callback arrive in the Redis message handler's async context; their
   // execution (resolvers may read and log) runs in the subscription's.
-  const inSubscription = AsyncResource.bind(<T>(work: () => T): T => work());
+  const inSubscription = inThisContext();
   let closed = false;
   const located = (error: unknown) =>
     error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { nodes: operation, originalError: error instanceof Error ? error : null });
