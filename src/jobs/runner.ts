@@ -190,7 +190,7 @@ async function readRow<K extends Kind>(
   const row = await findRow(deps.prisma, kind, generationId);
   // Deleted, cancelled, finished, or superseded by a retry: nothing to do.
   if (!row || !ACTIVE.includes(row.status) || row.attempt !== attempt) return "skipped";
-  if (row.startedAt && Date.now() - row.startedAt.getTime() > deps.config.GENERATION_TIMEOUT_SECONDS * 1000) {
+  if (waitedMs(row) > deps.config.GENERATION_TIMEOUT_SECONDS * 1000) {
     await failGeneration(
       deps,
       kind,

@@ -90,6 +90,25 @@ it("writes nothing for a row that is not QUEUED on the job's attempt any more", 
   expect(await prisma.lyric.findUniqueOrThrow({ where: { id: superseded.id } })).toMatchObject({ status: "QUEUED", attempt: 2, progress: 0 });
 });
 
+it("fails a stage that has run past GENERATION_TIMEOUT_SECONDS, and counts it once", async () => {
+  const { prisma, metrics } = stack.api.app.services;
+  const lyric = await queuedLyric();
+  const timeout = stack.api.config.GENERATION_TIMEOUT_SECONDS * 1000;
+  // Started (by an earlier run) longer ago than the generation may take.
+  await prisma.lyric.update({ where: { id: lyric.id }, data: { status: "PROCESSING", startedAt: new Date(Date.now() - timeout - 60_000) } });
+  const counted = async () => (await metrics.generations.get()).values.find((v) => v.labels.error_code === "GENERATION_TIMEOUT" && v.labels.kind === "LYRIC")?.value ?? 0;
+  const before = await counted();
+  expect(await run(lyricJob(lyric.id, 1, 2))).toBe("timed-out");
+  expect(await prisma.lyric.findUniqueOrThrow({ where: { id: lyric.id } })).toMatchObject({ status: "FAILED", errorCode: "GENERATION_TIMEOUT" });
+  expect((await events(lyric.id)).map((e) => e.status)).toEqual(["FAILED"]);
+  expect(await counted()).toBe(before + 1);
+  // Just inside the limit, the same run goes on with the step.
+  const inTime = await queuedLyric();
+  await prisma.lyric.update({ where: { id: inTime.id }, data: { status: "PROCESSING", startedAt: new Date(Date.now() - timeout + 60_000) } });
+  expect(await run(lyricJob(inTime.id, 1, 2))).toBe("done");
+  expect(await prisma.lyric.findUniqueOrThrow({ where: { id: inTime.id } })).toMatchObject({ status: "COMPLETED" });
+});
+
 it("BullMQ counts every start of a job: the run after a park is not taken for a first run", async () => {
   // What the runner's first-run start relies on, checked against BullMQ itself.
   const { config } = stack.api;
