@@ -19,6 +19,8 @@ export interface ListCase {
   castad: Target;
   peer: Target;
   floor: Target;
+  /** A bare yoga over castad's schema, answering castad's own answer from memory (bench/peers/yoga-replay.mjs). */
+  replay: Target;
 }
 
 const gqlRequest = (path: string, query: string, token?: string) => ({
@@ -32,8 +34,10 @@ const edges = (field: string) => (a: unknown) => ((a as Data).data?.[field] as {
 const nodes = (field: string) => (a: unknown) => ((a as Data).data?.[field] as { nodes: unknown[] }).nodes.length;
 const array = (field: string) => (a: unknown) => ((a as Data).data?.[field] as unknown[]).length;
 
-export function listCases(servers: { castad: Server; peer: Server; floor: Server }, token: string): ListCase[] {
-  const { castad, peer, floor } = servers;
+export function listCases(servers: { castad: Server; peer: Server; floor: Server; replay: Server }, token: string): ListCase[] {
+  const { castad, peer, floor, replay } = servers;
+  // The replay answers castad's query without a token: it runs no auth.
+  const replayOf = (t: Target): Target => ({ ...t, server: replay, request: { ...t.request, headers: { "content-type": "application/json" } } });
   const only = process.env.BENCH_LISTS?.split(",");
   return ([
     {
@@ -94,7 +98,17 @@ export function listCases(servers: { castad: Server; peer: Server; floor: Server
       },
       floor: { server: floor, request: { path: "/projects?first=20" }, rows: array("projects") },
     },
-  ] satisfies ListCase[]).filter((c) => !only || only.some((o) => c.name.startsWith(o)));
+  ] satisfies Omit<ListCase, "replay">[])
+    .filter((c) => !only || only.some((o) => c.name.startsWith(o)))
+    .map((c) => ({ ...c, replay: replayOf(c.castad) }));
+}
+
+/** Hands castad's answer to the replay server and checks it answers the very same bytes. */
+async function replayAnswer(replay: Target, castadBody: string) {
+  const res = await fetch(`${replay.server.url}/replay`, { method: "POST", body: castadBody });
+  if (!res.ok) throw new Error(`${replay.server.name}: HTTP ${res.status}`);
+  const { body } = await fetchOnce(replay);
+  if (body !== castadBody) throw new Error(`${replay.server.name} did not answer castad's answer: ${body.slice(0, 300)}`);
 }
 
 export async function fetchOnce(t: Target): Promise<{ body: string; answer: unknown }> {
@@ -134,19 +148,21 @@ async function load(t: Target, seconds: number): Promise<Run> {
 export async function runLists(cases: ListCase[]): Promise<string> {
   const rows: (string | number)[][] = [];
   for (const c of cases) {
-    const targets = [c.castad, c.peer, c.floor];
+    const targets = [c.castad, c.peer, c.floor, c.replay];
     let bytes = "";
     for (const t of targets) {
+      if (t === c.replay) continue;
       const { body, answer } = await fetchOnce(t);
       const n = t.rows(answer);
       if (n !== c.expectRows) throw new Error(`${t.server.name} answered ${n} rows for "${c.name}", expected ${c.expectRows}`);
       bytes += `${bytes ? "/" : ""}${(body.length / 1024).toFixed(0)}`;
+      if (t === c.castad) await replayAnswer(c.replay, body);
     }
     // Warm-up (JIT, pools, caches), not counted.
     for (const t of targets) await load(t, Math.min(2, knobs.seconds));
     const runs = targets.map(() => [] as Run[]);
     for (let round = 0; round < knobs.rounds; round++) {
-      const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+      const order = round % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0];
       for (const i of order) {
         // BENCH_CPU_PROF: castad's first round of each list, profiled.
         const profiled = i === 0 && round === 0 && knobs.cpuProfDir;
@@ -162,7 +178,7 @@ export async function runLists(cases: ListCase[]): Promise<string> {
       p99: median(rs.map((r) => r.p99)),
       failures: rs.reduce((n, r) => n + r.failures, 0),
     }));
-    const [castad, peer, floor] = med as [Run, Run, Run];
+    const [castad, peer, floor] = med as [Run, Run, Run, Run];
     for (const [i, m] of med.entries()) {
       rows.push([
         i === 0 ? c.name : "",

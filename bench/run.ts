@@ -3,7 +3,9 @@
 // database, Redis prefix and in-memory Azurite, and stops every process it started.
 //
 //   lists     songs / videos / projects lists with relations: castad vs PostGraphile v4 on the
-//             same tables vs a raw floor (pg + node:http, one json_agg statement), A/B rounds
+//             same tables vs a raw floor (pg + node:http, one json_agg statement), A/B rounds,
+//             and a bare yoga answering castad's own answer from memory over castad's schema (what
+//             yoga and the executor alone cost for that answer; the rest is castad's own path)
 //   typename  `{ __typename }`: castad vs a bare graphql-yoga
 //   sql       SQL statements per list request, expected vs measured (counted in each process)
 //   columns   the songs list read through Prisma with the columns castad's types read, with only
@@ -144,7 +146,9 @@ async function main() {
     servers.push(peer);
     const floor = await startServer({ name: "floor", args: ["bench/peers/floor.mjs"], env: { ...env, BENCH_OWNER_ID: ownerId }, port: await port() });
     servers.push(floor);
-    const cases = listCases({ castad: api, peer, floor }, token);
+    const replay = await startServer({ name: "yoga replay", args: ["bench/peers/yoga-replay.mjs"], env, port: await port() });
+    servers.push(replay);
+    const cases = listCases({ castad: api, peer, floor, replay }, token);
 
     if (knobs.parts.has("sql")) section("SQL statements per request", await runStatementCounts(cases, EXPECTED_STATEMENTS));
     if (knobs.parts.has("lists")) section("lists (medians of the rounds)", await runLists(cases));
