@@ -73,6 +73,8 @@ export interface Server {
   /** Starts a CPU profile of the process (with `profile: true`); the returned stop writes it to `file`. */
   profile(file: string): Promise<() => Promise<void>>;
   rssMb(): number;
+  /** Bytes of JavaScript heap the process holds after a full collection. */
+  heapUsed(): Promise<number>;
   /** CPU time (user + system) the process has used so far, in ms. */
   cpuMs(): number;
   /** The same, split: user space and kernel (system calls: socket writes and reads). */
@@ -132,9 +134,11 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   };
   const pending: ((m: { statements: number; last: string[] }) => void)[] = [];
   const profiling: (() => void)[] = [];
-  proc.on("message", (m: { type?: string; statements: number; last: string[] }) => {
+  const heaps: ((used: number) => void)[] = [];
+  proc.on("message", (m: { type?: string; statements: number; last: string[]; used: number }) => {
     if (m?.type === "sql") pending.shift()?.(m);
     else if (m?.type === "prof") profiling.shift()?.();
+    else if (m?.type === "heap") heaps.shift()?.(m.used);
   });
   const ask = (message: unknown) =>
     new Promise<void>((resolve) => {
@@ -156,6 +160,11 @@ export async function startServer(opts: StartOptions): Promise<Server> {
       await ask({ type: "prof:start" });
       return () => ask({ type: "prof:stop", file });
     },
+    heapUsed: () =>
+      new Promise((resolve) => {
+        heaps.push(resolve);
+        proc.send("heap:get");
+      }),
     rssMb: () => {
       const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;

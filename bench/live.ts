@@ -72,11 +72,21 @@ const newTally = (): Tally => ({ sent: new Map(), received: new Map(), latencies
 export interface LiveResult {
   subscribers: number;
   events: number;
-  castad: { latencies: number[]; expected: number; received: number; writeMs: number[]; writeCpuMs: number[]; sqlPerWrite: number; cpuPerDeliveryUs: number; errors: string[] };
-  floor: { latencies: number[]; expected: number; received: number; cpuPerDeliveryUs: number };
+  castad: { latencies: number[]; expected: number; received: number; writeMs: number[]; writeCpuMs: number[]; sqlPerWrite: number; cpuPerDeliveryUs: number; heapPerSubscription: number; errors: string[] };
+  floor: { latencies: number[]; expected: number; received: number; cpuPerDeliveryUs: number; heapPerSubscription: number };
 }
 
 const timeoutFor = (subscribers: number) => 5_000 + subscribers * 2;
+
+/** Bytes of the server's heap per open subscription: its heap (after a full collection) with
+ *  every subscription open, less its heap once they are all closed. Read after the measured
+ *  writes, so no forced collection moves the garbage collector's timing inside them. */
+async function heapPerSubscription(server: Server, sockets: WebSocket[], subscribers: number): Promise<number> {
+  const open = await server.heapUsed();
+  await Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.once("close", resolve), ws.close()))));
+  await new Promise((r) => setTimeout(r, 200)); // the server's side of the closes (iterators returned)
+  return (open - (await server.heapUsed())) / subscribers;
+}
 
 async function castadCase(
   deps: { prisma: PrismaClient; events: EventBus; api: Server; token: string; ownerId: string; statements: () => number },
@@ -142,8 +152,8 @@ async function castadCase(
   await new Promise((r) => setTimeout(r, 200)); // late duplicates would show as extra deliveries
   let received = 0;
   for (let s = first; s <= seq; s++) received += t.received.get(s) ?? 0;
-  for (const ws of sockets) ws.close();
-  return { latencies: t.latencies, expected: events * subscribers, received, writeMs, writeCpuMs, sqlPerWrite, cpuPerDeliveryUs, errors: t.errors };
+  const heap = await heapPerSubscription(deps.api, sockets, subscribers);
+  return { latencies: t.latencies, expected: events * subscribers, received, writeMs, writeCpuMs, sqlPerWrite, cpuPerDeliveryUs, heapPerSubscription: heap, errors: t.errors };
 }
 
 async function floorCase(deps: { floor: Server; redisUrl: string; channelPrefix: string }, subscribers: number, events: number) {
@@ -177,9 +187,9 @@ async function floorCase(deps: { floor: Server; redisUrl: string; channelPrefix:
   await new Promise((r) => setTimeout(r, 200));
   let received = 0;
   for (let s = 1; s <= events; s++) received += t.received.get(s) ?? 0;
-  for (const ws of sockets) ws.close();
+  const heap = await heapPerSubscription(deps.floor, sockets, subscribers);
   publisher.disconnect();
-  return { latencies: t.latencies, expected: events * subscribers, received, cpuPerDeliveryUs };
+  return { latencies: t.latencies, expected: events * subscribers, received, cpuPerDeliveryUs, heapPerSubscription: heap };
 }
 
 export async function runLive(deps: {
@@ -205,6 +215,8 @@ export async function runLive(deps: {
   const rows: (string | number)[][] = [];
   // CPU is read in 10 ms ticks: only meaningful over many deliveries.
   const perDelivery = (r: LiveResult, us: number) => (r.events * r.subscribers >= 1000 ? `${us.toFixed(0)} µs` : "—");
+  // One subscription's heap is lost in the heap's noise; a thousand are not.
+  const perSubscription = (r: LiveResult, bytes: number) => (r.subscribers >= 1000 ? `${(bytes / 1024).toFixed(1)} KB` : "—");
   const lost = (r: { expected: number; received: number }) =>
     r.received === r.expected ? "none lost" : r.received < r.expected ? `${r.expected - r.received} LOST` : `${r.received - r.expected} EXTRA`;
   for (const r of results) {
@@ -224,11 +236,25 @@ export async function runLive(deps: {
       ms(pct(wc, 50)),
       r.castad.sqlPerWrite.toFixed(1),
       perDelivery(r, r.castad.cpuPerDeliveryUs),
+      perSubscription(r, r.castad.heapPerSubscription),
     ]);
-    rows.push(["", "raw ws floor", ms(pct(f, 50)), ms(pct(f, 99)), "", `${r.floor.received}/${r.floor.expected}`, lost(r.floor), "", "", "", perDelivery(r, r.floor.cpuPerDeliveryUs)]);
+    rows.push([
+      "",
+      "raw ws floor",
+      ms(pct(f, 50)),
+      ms(pct(f, 99)),
+      "",
+      `${r.floor.received}/${r.floor.expected}`,
+      lost(r.floor),
+      "",
+      "",
+      "",
+      perDelivery(r, r.floor.cpuPerDeliveryUs),
+      perSubscription(r, r.floor.heapPerSubscription),
+    ]);
   }
   return {
     results,
-    text: table(["subscribers", "server", "p50", "p99", "p99 vs floor", "received/expected", "loss", "write p50 / p99", "write CPU", "SQL/write", "server CPU/delivery"], rows),
+    text: table(["subscribers", "server", "p50", "p99", "p99 vs floor", "received/expected", "loss", "write p50 / p99", "write CPU", "SQL/write", "server CPU/delivery", "server heap/subscription"], rows),
   };
 }

@@ -1,8 +1,11 @@
 // Preloaded into every benchmarked server process (`node --import ./bench/peers/sql-counter.mjs`):
 // counts the SQL statements sent through `pg` (which Prisma's pg adapter, PostGraphile and the
 // raw floor all use) and answers the bench over the IPC channel, so no extra port is needed.
+// Over the same channel it reports the process's heap after a full collection (the live part's
+// heap per open subscription).
 // The bench imports it too, to count its own status writes the same way (Prisma's query log
 // events would add their own CPU to the write being measured).
+import { Session } from "node:inspector";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -18,6 +21,7 @@ pg.Client.prototype.query = function countedQuery(config, ...rest) {
   return query.call(this, config, ...rest);
 };
 
+let inspector;
 if (process.send) {
   process.on("message", (m) => {
     if (m === "sql:reset") {
@@ -26,6 +30,15 @@ if (process.send) {
       process.send({ type: "sql", statements: 0, last: [] });
     } else if (m === "sql:get") {
       process.send({ type: "sql", statements, last });
+    } else if (m === "heap:get") {
+      // A full, compacting collection first (what DevTools' "collect garbage" does), so only
+      // what is still referenced counts.
+      // One session, kept: disconnecting inside post's callback stops the process's event loop.
+      if (!inspector) {
+        inspector = new Session();
+        inspector.connect();
+      }
+      inspector.post("HeapProfiler.collectGarbage", () => process.send({ type: "heap", used: process.memoryUsage().heapUsed }));
     }
   });
   // The IPC channel must not keep a process alive that would otherwise exit.

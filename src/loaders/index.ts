@@ -18,13 +18,18 @@ function groupedBy<T, K extends keyof T & string>(key: K, load: (keys: string[])
   );
 }
 
-export function createLoaders(prisma: PrismaClient) {
-  return {
-    /** A song's takes, by song id, in take order. */
-    songTakes: groupedBy<SongTake, "songId">("songId", (songIds) =>
-      prisma.songTake.findMany({ where: { songId: { in: songIds } }, orderBy: [{ songId: "asc" }, { index: "asc" }] }),
-    ),
-  };
+/** A context's loaders, each made on first use: most requests, and every subscription (whose
+ *  context lives as long as it does), never load through one. */
+export class Loaders {
+  #songTakes: DataLoader<string, SongTake[]> | undefined;
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** A song's takes, by song id, in take order. */
+  get songTakes() {
+    return (this.#songTakes ??= groupedBy<SongTake, "songId">("songId", (songIds) =>
+      this.prisma.songTake.findMany({ where: { songId: { in: songIds } }, orderBy: [{ songId: "asc" }, { index: "asc" }] }),
+    ));
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export const createLoaders = (prisma: PrismaClient) => new Loaders(prisma);
