@@ -83,6 +83,21 @@ describe("operation limits", () => {
     expect(one.project.songs.edges).toHaveLength(100);
   });
 
+  it("one document's cost follows its variables every time, though a passed operation is remembered", async () => {
+    // The same text each time: yoga's parse cache hands the same document, which is what the
+    // limits remember passed operations by (src/http/operation-limits.ts).
+    const paged = `query($p: ID!, $n: Int) { project(id: $p) { songs(first: $n) { edges { node { project { songs(first: $n) { edges { node { id } } } } } } } } }`;
+    type Paged = { project: { songs: { edges: { node: { project: { songs: { edges: unknown[] } } } }[] } } };
+    for (let round = 0; round < 2; round++) {
+      const small = ok(await api.gql<Paged>(paged, { p: projectId, n: 2 }, owner.token));
+      expect(small.project.songs.edges).toHaveLength(2);
+      expect(small.project.songs.edges[0]!.node.project.songs.edges).toHaveLength(2);
+      const large = await api.gql(paged, { p: projectId, n: 100 }, owner.token);
+      expectError(large, "QUERY_TOO_COMPLEX");
+      expect(large.errors![0]!.extensions).toMatchObject({ limit: "cost" });
+    }
+  });
+
   it("500 aliases of songs(first: 100) are QUERY_TOO_COMPLEX", async () => {
     const aliases = Array.from({ length: 500 }, (_, i) => `a${i}: songs(first: 100) { edges { node { id project { id storeName } } } }`).join(" ");
     const res = await attack("500 aliases", () => api.gql(`{ ${aliases} }`, {}, owner.token));
