@@ -4,7 +4,7 @@ import type { Services } from "../services.js";
 import { unauthenticated } from "../errors.js";
 import { bearerToken, verifyToken } from "../auth/tokens.js";
 import { isSessionRevoked } from "../auth/sessions.js";
-import { createLoaders, type Loaders } from "../loaders/index.js";
+import { Loaders } from "../loaders/index.js";
 
 export interface Viewer {
   id: string;
@@ -69,7 +69,7 @@ export async function createContext(services: Services, authorization: unknown, 
 }
 
 async function contextFor(services: Services, authorization: unknown, clientIp: string): Promise<Context> {
-  const base = { services, clientIp, loaders: createLoaders(services.prisma) };
+  const base = { services, clientIp, loaders: new Loaders(services.prisma) };
   const token = bearerToken(authorization);
   if (authorization !== undefined && authorization !== null && authorization !== "" && !token) {
     return { ...base, viewer: null, authFailure: "invalid" };

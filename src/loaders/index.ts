@@ -31,5 +31,3 @@ export class Loaders {
     ));
   }
 }
-
-export const createLoaders = (prisma: PrismaClient) => new Loaders(prisma);
