@@ -40,17 +40,14 @@ function passedOperations() {
   const MAX_KEY = 1024;
   const MAX_PER_DOCUMENT = 64;
   const byDocument = new WeakMap<DocumentNode, Set<string>>();
-  const keyOf = (operationName: string | undefined, variables: Record<string, unknown>) => {
-    const key = `${operationName ?? ""}\u0000${JSON.stringify(variables)}`;
-    return key.length <= MAX_KEY ? key : null;
-  };
   return {
-    has: (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) => {
-      const key = keyOf(operationName, variables);
-      return key !== null && byDocument.get(document)?.has(key) === true;
+    /** The key an operation is remembered by; null when it is too long to keep. */
+    keyOf: (operationName: string | undefined, variables: Record<string, unknown>) => {
+      const key = `${operationName ?? ""}\u0000${JSON.stringify(variables)}`;
+      return key.length <= MAX_KEY ? key : null;
     },
-    add: (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) => {
-      const key = keyOf(operationName, variables);
+    has: (document: DocumentNode, key: string | null) => key !== null && byDocument.get(document)?.has(key) === true,
+    add: (document: DocumentNode, key: string | null) => {
       if (key === null) return;
       let passed = byDocument.get(document);
       if (!passed || passed.size >= MAX_PER_DOCUMENT) byDocument.set(document, (passed = new Set()));
@@ -86,7 +83,8 @@ export function useOperationLimits(config: Limits): Plugin[] {
           const request = (context as { params?: { variables?: Record<string, unknown>; operationName?: string } }).params;
           const variables = request?.variables ?? {};
           const operationName = request?.operationName ?? undefined;
-          if (passed.has(params.documentAST, operationName, variables)) return;
+          const key = passed.keyOf(operationName, variables);
+          if (passed.has(params.documentAST, key)) return;
           const rule = createComplexityRule({
             variableValues: variables,
             operationName,
@@ -112,7 +110,7 @@ export function useOperationLimits(config: Limits): Plugin[] {
           });
           const refused = validate(params.schema, params.documentAST, [rule]).filter((e) => e.extensions["code"] === ErrorCode.QUERY_TOO_COMPLEX);
           if (refused.length) setResult(refused);
-          else passed.add(params.documentAST, operationName, variables);
+          else passed.add(params.documentAST, key);
         };
       },
     },
