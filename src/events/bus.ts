@@ -39,6 +39,14 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** A channel's listeners in this process. Each listener holds its channel, so the channel's
+ *  name is kept once, not once per subscription. */
+class Channel extends Set<BufferedListener> {
+  constructor(readonly name: string) {
+    super();
+  }
+}
+
 class BufferedListener implements EventListener {
   private queue: Delivery[] = [];
   private waiting: ((d: Delivery) => void) | null = null;
@@ -47,6 +55,8 @@ class BufferedListener implements EventListener {
 
   constructor(
     private readonly maxBuffer: number,
+    readonly channel: Channel,
+    /** The bus's (one for all listeners): lets go of the listener's channel. */
     private readonly onClose: (l: BufferedListener) => Promise<void>,
   ) {}
 
@@ -127,7 +137,7 @@ export interface EventBusOptions {
 export function createEventBus(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX" | "REDIS_CLUSTER_NODES">, opts: EventBusOptions = {}): EventBus {
   const publisher: Redis = createRedis(config, "castad-events-pub", { failFast: true });
   const subscriber: Redis = createRedis(config, "castad-events-sub");
-  const channels = new Map<string, Set<BufferedListener>>();
+  const channels = new Map<string, Channel>();
   const pending = new Map<string, Promise<unknown>>();
   const channel = (projectId: string) => redisKey(config, "generation-events", projectId);
 
@@ -154,6 +164,17 @@ export function createEventBus(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX"
     for (const l of listeners) l.push(event);
   });
 
+  const release = async (l: BufferedListener) => {
+    const ch = l.channel.name;
+    const set = channels.get(ch);
+    set?.delete(l);
+    if (set && set.size === 0) {
+      channels.delete(ch);
+      await pending.get(ch);
+      if (!channels.has(ch)) await subscriber.unsubscribe(ch).catch(() => {});
+    }
+  };
+
   return {
     publish: (event) => {
       publisher.publish(channel(event.projectId), JSON.stringify(event)).catch(() => {
@@ -163,17 +184,9 @@ export function createEventBus(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX"
     },
     listen: async (projectId, maxBuffer) => {
       const ch = channel(projectId);
-      const listener: BufferedListener = new BufferedListener(Math.max(1, maxBuffer), async (l) => {
-        const set = channels.get(ch);
-        set?.delete(l);
-        if (set && set.size === 0) {
-          channels.delete(ch);
-          await pending.get(ch);
-          if (!channels.has(ch)) await subscriber.unsubscribe(ch).catch(() => {});
-        }
-      });
       let set = channels.get(ch);
-      if (!set) channels.set(ch, (set = new Set()));
+      if (!set) channels.set(ch, (set = new Channel(ch)));
+      const listener = new BufferedListener(Math.max(1, maxBuffer), set, release);
       set.add(listener);
       // Every listener waits for the (shared) confirmation of its channel's SUBSCRIBE.
       let confirm = pending.get(ch);

@@ -24,7 +24,7 @@ import { createSourceEventStream, getOperationAST, GraphQLError, Kind, visit, ty
 import { buildExecutionContext, execute } from "@graphql-tools/executor";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../http/context.js";
-import { pushNextOf } from "./push-next.js";
+import { pushNextOf, type PUSH_NEXT, type PushNext } from "./push-next.js";
 
 type Result = ExecutionResult | PromiseLike<ExecutionResult>;
 
@@ -118,87 +118,134 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   }
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
-  const key = selectionKey(args);
-  const operation = getOperationAST(args.document, args.operationName);
-  const iterator = source[Symbol.asyncIterator]();
-  const sink = (args.rootValue as { [FRAME_SINK]?: FrameSink } | null | undefined)?.[FRAME_SINK];
-  const push = pushNextOf(iterator);
+  return new SharedStream(args, source[Symbol.asyncIterator]());
+}
+
+/**
+ * One subscriber's results. No async functions: this runs once per subscriber per event. A
+ * next() takes events until one must be handed on (written ones are not); its promise is
+ * settled by hand, so a long run of written events chains nothing behind it, and a loop (not
+ * recursion) takes the events the source has at hand.
+ *
+ * A class whose two callbacks are made once: every open subscription holds one, waiting in
+ * next(), and closures made per next() were most of what it held (and allocated per event).
+ * Like any async iterator's consumer, its one (graphql-ws, envelop) waits for a next() to
+ * settle before calling the next.
+ */
+class SharedStream implements AsyncGenerator<ExecutionResult> {
+  private readonly key: string;
+  private readonly sink: FrameSink | undefined;
+  private readonly push: PushNext<unknown>[typeof PUSH_NEXT];
   // Events handed over by callback arrive in the Redis message handler's async context; their
   // execution (resolvers may read and log) runs in the subscription's.
-  const inSubscription = inThisContext();
-  let closed = false;
-  const located = (error: unknown) =>
-    error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { nodes: operation, originalError: error instanceof Error ? error : null });
-  // No async functions: this runs once per subscriber per event. A next() takes events until
-  // one must be handed on (written ones are not); its promise is settled by hand, so a long run
-  // of written events chains nothing behind it, and a loop (not recursion) takes the events the
-  // source has at hand.
-  const next = () =>
-    new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
-      const fail = (error: unknown) => reject(located(error));
-      /** Hands on or writes a result; true when it was written (so the next event is due). */
-      const deliver = (result: ExecutionResult): boolean => {
-        if (sink && !closed && !result.errors && sink.next(payloadOf(result))) return true;
-        resolve({ done: false, value: result });
-        return false;
-      };
-      /** True when the step's result was written and the next step is due now. */
-      const handle = (step: IteratorResult<unknown>): boolean => {
-        try {
-          if (step.done) {
-            resolve({ done: true, value: undefined });
-            return false;
-          }
-          const result = resultFor(args, key, step.value, inSubscription);
-          if (!isPromiseLike(result)) return deliver(result);
-          result.then((value) => {
-            try {
-              if (deliver(value)) pull();
-            } catch (error) {
-              fail(error);
-            }
-          }, fail);
-          return false;
-        } catch (error) {
-          fail(error);
-          return false;
-        }
-      };
-      let taking = false;
-      let taken: IteratorResult<unknown> | undefined;
-      const onStep = (step: IteratorResult<unknown>) => {
-        if (taking) taken = step; // given synchronously: pull's loop handles it
-        else if (handle(step)) pull();
-      };
-      const pull = (): void => {
-        for (;;) {
-          taking = true;
-          taken = undefined;
-          push(onStep, fail);
-          taking = false;
-          const step = taken;
-          if (step === undefined || !handle(step)) return;
-        }
-      };
-      pull();
+  private readonly inSubscription = inThisContext();
+  private closed = false;
+  /** The pending next()'s settlers; taken (set to null) by whoever settles it. */
+  private resolveNext: ((step: IteratorResult<ExecutionResult>) => void) | null = null;
+  private rejectNext: ((error: unknown) => void) | null = null;
+  /** While pull() waits on push(): a step given synchronously goes here, for its loop. */
+  private taking = false;
+  private taken: IteratorResult<unknown> | undefined;
+
+  constructor(
+    private readonly args: ExecutionArgs,
+    private readonly iterator: AsyncIterator<unknown>,
+  ) {
+    this.key = selectionKey(args);
+    this.sink = (args.rootValue as { [FRAME_SINK]?: FrameSink } | null | undefined)?.[FRAME_SINK];
+    this.push = pushNextOf(iterator);
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return new Promise((resolve, reject) => {
+      this.resolveNext = resolve;
+      this.rejectNext = reject;
+      this.pull();
     });
-  const mapped: AsyncGenerator<ExecutionResult> = {
-    next,
-    return: async () => {
-      closed = true;
-      await iterator.return?.();
-      return { done: true, value: undefined };
-    },
-    throw: async (error: unknown) => {
-      closed = true;
-      await iterator.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
+  }
+
+  private settle(step: IteratorResult<ExecutionResult>) {
+    const resolve = this.resolveNext;
+    this.resolveNext = this.rejectNext = null;
+    resolve?.(step);
+  }
+
+  private readonly fail = (error: unknown) => {
+    const reject = this.rejectNext;
+    this.resolveNext = this.rejectNext = null;
+    if (!reject) return;
+    reject(
+      error instanceof GraphQLError
+        ? error
+        : new GraphQLError(error instanceof Error ? error.message : String(error), {
+            nodes: getOperationAST(this.args.document, this.args.operationName),
+            originalError: error instanceof Error ? error : null,
+          }),
+    );
   };
-  return mapped;
+
+  /** Hands on or writes a result; true when it was written (so the next event is due). */
+  private deliver(result: ExecutionResult): boolean {
+    if (this.sink && !this.closed && !result.errors && this.sink.next(payloadOf(result))) return true;
+    this.settle({ done: false, value: result });
+    return false;
+  }
+
+  /** True when the step's result was written and the next step is due now. */
+  private handle(step: IteratorResult<unknown>): boolean {
+    try {
+      if (step.done) {
+        this.settle({ done: true, value: undefined });
+        return false;
+      }
+      const result = resultFor(this.args, this.key, step.value, this.inSubscription);
+      if (!isPromiseLike(result)) return this.deliver(result);
+      result.then((value) => {
+        try {
+          if (this.deliver(value)) this.pull();
+        } catch (error) {
+          this.fail(error);
+        }
+      }, this.fail);
+      return false;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+  }
+
+  private readonly onStep = (step: IteratorResult<unknown>) => {
+    if (this.taking) this.taken = step; // given synchronously: pull's loop handles it
+    else if (this.handle(step)) this.pull();
+  };
+
+  private pull(): void {
+    for (;;) {
+      this.taking = true;
+      this.taken = undefined;
+      this.push(this.onStep, this.fail);
+      this.taking = false;
+      const step = this.taken;
+      this.taken = undefined;
+      if (step === undefined || !this.handle(step)) return;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.closed = true;
+    await this.iterator.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.closed = true;
+    await this.iterator.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }
 
 /** Makes every subscription (graphql-ws, SSE) use sharedSubscribe. */
