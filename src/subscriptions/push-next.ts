@@ -16,8 +16,10 @@ export interface PushNext<T> {
   [PUSH_NEXT](onStep: (step: IteratorResult<T>) => void, onError: (error: unknown) => void): void;
 }
 
-/** The iterator's own [PUSH_NEXT], or one made of its next() (the step then always comes later). */
-export function pushNextOf<T>(iterator: AsyncIterator<T>): PushNext<T>[typeof PUSH_NEXT] {
+/** The next step of `iterator` by callback: through its own [PUSH_NEXT], or its next() (the
+ *  step then always comes later). A call, not a bound function per subscription. */
+export function pushNext<T>(iterator: AsyncIterator<T>, onStep: (step: IteratorResult<T>) => void, onError: (error: unknown) => void): void {
   const push = (iterator as Partial<PushNext<T>>)[PUSH_NEXT];
-  return push ? push.bind(iterator) : (onStep, onError) => void iterator.next().then(onStep, onError);
+  if (push) push.call(iterator, onStep, onError);
+  else void iterator.next().then(onStep, onError);
 }

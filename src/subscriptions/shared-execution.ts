@@ -24,7 +24,7 @@ import { createSourceEventStream, getOperationAST, GraphQLError, Kind, visit, ty
 import { buildExecutionContext, execute } from "@graphql-tools/executor";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../http/context.js";
-import { pushNextOf, type PUSH_NEXT, type PushNext } from "./push-next.js";
+import { pushNext } from "./push-next.js";
 
 type Result = ExecutionResult | PromiseLike<ExecutionResult>;
 
@@ -135,7 +135,6 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
 class SharedStream implements AsyncGenerator<ExecutionResult> {
   private readonly key: string;
   private readonly sink: FrameSink | undefined;
-  private readonly push: PushNext<unknown>[typeof PUSH_NEXT];
   // Events handed over by callback arrive in the Redis message handler's async context; their
   // execution (resolvers may read and log) runs in the subscription's.
   private readonly inSubscription = inThisContext();
@@ -153,7 +152,6 @@ class SharedStream implements AsyncGenerator<ExecutionResult> {
   ) {
     this.key = selectionKey(args);
     this.sink = (args.rootValue as { [FRAME_SINK]?: FrameSink } | null | undefined)?.[FRAME_SINK];
-    this.push = pushNextOf(iterator);
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
@@ -223,7 +221,7 @@ class SharedStream implements AsyncGenerator<ExecutionResult> {
     for (;;) {
       this.taking = true;
       this.taken = undefined;
-      this.push(this.onStep, this.fail);
+      pushNext(this.iterator, this.onStep, this.fail);
       this.taking = false;
       const step = this.taken;
       this.taken = undefined;
