@@ -19,7 +19,8 @@
 //
 // Knobs: BENCH_QUICK=1 (about two minutes), BENCH_PARTS=lists,sql,..., BENCH_ROUNDS, BENCH_SECONDS, BENCH_ADS, BENCH_THROUGHPUT_ADS,
 // BENCH_CONNECTIONS, BENCH_SUBSCRIBERS=1,1000,10000, BENCH_EVENTS, BENCH_IDLE_SECONDS, BENCH_CPU_PROF=<dir> (CPU
-// profiles of castad's processes, one per measured window), PORT or BENCH_PORT (first of the consecutive ports the servers use;
+// profiles of castad's processes, one per measured window), BENCH_HEAP_SNAPSHOT=<dir> (the live part's servers write a
+// heap snapshot at each heap reading: subscriptions open, then closed; bench/heap-diff.mjs compares two), PORT or BENCH_PORT (first of the consecutive ports the servers use;
 // free ports otherwise), BENCH_DATABASE_ADMIN_URL, REDIS_URL.
 import { randomBytes } from "node:crypto";
 import os from "node:os";

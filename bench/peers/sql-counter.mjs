@@ -8,6 +8,7 @@
 import { Session } from "node:inspector";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 
 const require = createRequire(join(process.cwd(), "package.json"));
 const pg = require("pg");
@@ -38,7 +39,13 @@ if (process.send) {
         inspector = new Session();
         inspector.connect();
       }
-      inspector.post("HeapProfiler.collectGarbage", () => process.send({ type: "heap", used: process.memoryUsage().heapUsed }));
+      inspector.post("HeapProfiler.collectGarbage", () => {
+        const used = process.memoryUsage().heapUsed;
+        // BENCH_HEAP_SNAPSHOT=<dir>: a snapshot at each reading too (compare two with bench/heap-diff.mjs).
+        const dir = process.env.BENCH_HEAP_SNAPSHOT;
+        if (dir) writeHeapSnapshot(join(dir, `${process.pid}-${Date.now()}.heapsnapshot`));
+        process.send({ type: "heap", used });
+      });
     }
   });
   // The IPC channel must not keep a process alive that would otherwise exit.
