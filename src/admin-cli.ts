@@ -13,7 +13,7 @@ if ((command !== "grant" && command !== "revoke") || !email) {
 }
 if (existsSync(".env")) process.loadEnvFile(".env");
 const config = loadConfig();
-const prisma = createPrisma({ url: config.DATABASE_URL, poolMax: 1 });
+const prisma = createPrisma({ url: config.DATABASE_URL, poolMax: 1, prepared: config.DB_PREPARED_STATEMENTS });
 try {
   const role = command === "grant" ? "ADMIN" : "USER";
   const { count } = await prisma.user.updateMany({ where: { email: email.trim().toLowerCase() }, data: { role } });

@@ -40,6 +40,10 @@ const schema = z
     DB_POOL_API: int(10),
     DB_POOL_WORKER: int(5),
     DB_MIGRATE_ON_START: bool(true),
+    /** Hot hand-written statements (the status write) as named prepared statements, planned
+     *  once per connection (src/db/client.ts). false behind a PgBouncer in transaction mode
+     *  that does not keep prepared statements (before 1.21, or max_prepared_statements = 0). */
+    DB_PREPARED_STATEMENTS: bool(true),
 
     REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
     /** A Redis Cluster instead of REDIS_URL: start-up nodes as host:port,host:port. */

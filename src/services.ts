@@ -52,7 +52,7 @@ export interface OwnedServices extends Services {
 }
 
 export async function createServices({ config, log, poolMax, onQuery }: ServiceOptions): Promise<OwnedServices> {
-  const prisma = createPrisma({ url: config.DATABASE_URL, poolMax, onQuery });
+  const prisma = createPrisma({ url: config.DATABASE_URL, poolMax, prepared: config.DB_PREPARED_STATEMENTS, onQuery });
   const redis = createRedis(config, "castad-main", { failFast: true });
   const metrics = createMetrics((err) => log.warn({ err }, "could not read the queues' metrics"));
   const outages = createOutageMonitor({

@@ -6,7 +6,7 @@
 // columns it may set are the model's scalar fields from the Prisma client (snake_case in SQL,
 // checked against the tables by tests/generations/status-write.test.ts), and Postgres converts
 // the values to the columns' types (jsonb_populate_record), so no type is restated here.
-import { Prisma, type PrismaClient } from "../db/client.js";
+import { PREPARED, Prisma, type PrismaClient } from "../db/client.js";
 import { STAGES, type Kind, type Patch, type RowFor, type Status } from "./stages.js";
 
 /** The scalar fields of each stage's model, as the Prisma client knows them. */
@@ -25,6 +25,16 @@ const fieldOf = (column: string) => {
   return field;
 };
 const identifier = (name: string) => Prisma.raw(`"${name}"`);
+/** The row's columns, listed: the statement is prepared (PREPARED), and `t.*` would change its
+ *  result type when a migration adds a column, which a prepared statement refuses. */
+const RETURNED: { [K in Kind]: Prisma.Sql } = {
+  LYRIC: returned("LYRIC"),
+  SONG: returned("SONG"),
+  VIDEO: returned("VIDEO"),
+};
+function returned(kind: Kind): Prisma.Sql {
+  return Prisma.raw([...FIELDS[kind]].map((field) => `t."${columnOf(field)}"`).join(", "));
+}
 
 /** A patch value as JSON that Postgres reads back into the column's type. */
 function jsonValue(value: unknown): unknown {
@@ -71,12 +81,12 @@ export async function writeStatus<K extends Kind>(
   const table = identifier(STAGES[input.kind].table);
   const { sets, plain } = patchOf(input.kind, input.data);
   const attempt = input.attempt === undefined ? Prisma.empty : Prisma.sql`AND t.attempt = ${input.attempt}`;
-  const rows = await prisma.$queryRaw<Record<string, unknown>[]>`
+  const rows = await prisma.$queryRaw<Record<string, unknown>[]>`${Prisma.raw(PREPARED)}
     WITH patch AS (SELECT * FROM jsonb_populate_record(NULL::${table}, ${JSON.stringify(plain)}::jsonb)),
     changed AS (
       UPDATE ${table} t SET ${sets} FROM patch
       WHERE t.id = ${input.id}::uuid AND t.status = ANY(${input.from}::"GenerationStatus"[]) ${attempt}
-      RETURNING t.*),
+      RETURNING ${RETURNED[input.kind]}),
     next AS (
       UPDATE projects p SET event_sequence = p.event_sequence + 1, updated_at = now()
       FROM changed WHERE p.id = changed.project_id RETURNING p.event_sequence),
