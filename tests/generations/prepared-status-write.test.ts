@@ -1,4 +1,5 @@
-// The status write is a named prepared statement (src/db/client.ts, PREPARED): PostgreSQL
+// The status write (and an appended event) is a named prepared statement (src/db/client.ts,
+// PREPARED): PostgreSQL
 // parses and plans it once per connection. Checked on PostgreSQL's side (pg_prepared_statements
 // of the one pooled connection), with the switch for PgBouncers that do not keep prepared
 // statements, and through a migration that adds a column while a connection holds the
@@ -10,6 +11,7 @@ import { dropDatabases } from "../../scripts/run-data.js";
 import { createPrisma, type PrismaClient } from "../../src/db/client.js";
 import { defaultMigrationsDir, ensureDatabase, migrate } from "../../src/db/migrate.js";
 import { writeStatus } from "../../src/generations/status-write.js";
+import { appendEvent } from "../../src/generations/history.js";
 
 const created: string[] = [];
 const clients: PrismaClient[] = [];
@@ -62,6 +64,20 @@ describe("the status write as a prepared statement", () => {
     expect(statements).toHaveLength(1);
     const events = await prisma.generationEvent.findMany({ where: { generationId: row.id }, orderBy: { sequence: "asc" } });
     expect(events.map((e) => [e.sequence, e.progress])).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => [n, n]));
+  });
+
+  it("so is an event appended inside a transaction (a new generation's QUEUED)", async () => {
+    const prisma = oneConnection(inject("databaseUrl"));
+    const row = await lyric(prisma);
+    for (let i = 0; i < 3; i++) {
+      const event = await prisma.$transaction((tx) =>
+        appendEvent(tx, { projectId: row.projectId, kind: "LYRIC", generationId: row.id, status: "QUEUED", progress: 0, message: null }),
+      );
+      expect(event.sequence).toBe(i + 1);
+    }
+    const statements = await preparedHere(prisma);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.statement).toContain("INSERT INTO generation_events");
   });
 
   it("is not prepared with DB_PREPARED_STATEMENTS=false (a PgBouncer that does not keep them)", async () => {
