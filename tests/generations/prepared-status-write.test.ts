@@ -1,9 +1,9 @@
-// The status write (and an appended event) is a named prepared statement (src/db/client.ts,
-// PREPARED): PostgreSQL
-// parses and plans it once per connection. Checked on PostgreSQL's side (pg_prepared_statements
-// of the one pooled connection), with the switch for PgBouncers that do not keep prepared
-// statements, and through a migration that adds a column while a connection holds the
-// statement (which `RETURNING t.*` would turn into "cached plan must not change result type").
+// The status write and an appended event are named prepared statements (src/db/client.ts,
+// PREPARED): PostgreSQL parses and plans them once per connection. Checked on PostgreSQL's side
+// (pg_prepared_statements of the one pooled connection), with the switch for PgBouncers that do
+// not keep prepared statements, and through a migration that adds a column while a connection
+// holds the statement (which `RETURNING t.*` would turn into "cached plan must not change
+// result type").
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
