@@ -29,7 +29,18 @@ async function listening(port: number): Promise<boolean> {
 async function startAll(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", LOG_LEVEL: "info", AZURITE_IN_MEMORY: "true", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_ENV: "test",
+      LOG_LEVEL: "info",
+      AZURITE_IN_MEMORY: "true",
+      // The run's prefix (removed with the run), not the default "castad": the worker this
+      // starts runs for a moment against the test database, and its queues and submission
+      // records must not land among a developer's own.
+      REDIS_PREFIX: `${inject("redisPrefix")}_lifecycle`,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
