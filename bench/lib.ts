@@ -57,6 +57,17 @@ export function castadCommand(role: "api" | "worker"): { args: string[]; env: Re
   return { args: ["--import", "tsx", join(ROOT, "src", "main.ts"), `--role=${role}`], env: {}, compiled: false };
 }
 
+/** Starts a bench peer that runs castad's own modules (`script`, relative to the package root)
+ *  the way castadCommand runs castad's API: from the build with the image's node flags and
+ *  environment, or from the sources under tsx. BENCH_CASTAD_MODULES tells it which folder. */
+export function startCastadPeer(script: string, opts: Omit<StartOptions, "args">): Promise<Server> {
+  const command = castadCommand("api");
+  // The compiled command ends in the entry point and the role; the flags come before them.
+  const flags = command.compiled ? command.args.slice(0, -2) : ["--import", "tsx"];
+  const modules = join(ROOT, command.compiled ? join("dist", "src") : "src");
+  return startServer({ ...opts, args: [...flags, join(ROOT, script)], env: { ...opts.env, ...command.env, BENCH_CASTAD_MODULES: modules } });
+}
+
 /** Starts a castad process of `role` as castadCommand says, with `env` on top of the bench's. */
 export function startCastad(role: "api" | "worker", opts: Omit<StartOptions, "args">): Promise<Server> {
   const command = castadCommand(role);

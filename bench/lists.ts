@@ -21,6 +21,8 @@ export interface ListCase {
   floor: Target;
   /** A bare yoga over castad's schema, answering castad's own answer from memory (bench/peers/yoga-replay.mjs). */
   replay: Target;
+  /** castad itself with its rows read from memory (bench/peers/castad-rows-from-memory.mjs). */
+  memory: Target;
 }
 
 const gqlRequest = (path: string, query: string, token?: string) => ({
@@ -34,8 +36,8 @@ const edges = (field: string) => (a: unknown) => ((a as Data).data?.[field] as {
 const nodes = (field: string) => (a: unknown) => ((a as Data).data?.[field] as { nodes: unknown[] }).nodes.length;
 const array = (field: string) => (a: unknown) => ((a as Data).data?.[field] as unknown[]).length;
 
-export function listCases(servers: { castad: Server; peer: Server; floor: Server; replay: Server }, token: string): ListCase[] {
-  const { castad, peer, floor, replay } = servers;
+export function listCases(servers: { castad: Server; peer: Server; floor: Server; replay: Server; memory: Server }, token: string): ListCase[] {
+  const { castad, peer, floor, replay, memory } = servers;
   // The replay answers castad's query without a token: it runs no auth.
   const replayOf = (t: Target): Target => ({ ...t, server: replay, request: { ...t.request, headers: { "content-type": "application/json" } } });
   const only = process.env.BENCH_LISTS?.split(",");
@@ -98,9 +100,9 @@ export function listCases(servers: { castad: Server; peer: Server; floor: Server
       },
       floor: { server: floor, request: { path: "/projects?first=20" }, rows: array("projects") },
     },
-  ] satisfies Omit<ListCase, "replay">[])
+  ] satisfies Omit<ListCase, "replay" | "memory">[])
     .filter((c) => !only || only.some((o) => c.name.startsWith(o)))
-    .map((c) => ({ ...c, replay: replayOf(c.castad) }));
+    .map((c) => ({ ...c, replay: replayOf(c.castad), memory: { ...c.castad, server: memory } }));
 }
 
 /** Hands castad's answer to the replay server and checks it answers the very same bytes. */
@@ -148,25 +150,37 @@ async function load(t: Target, seconds: number): Promise<Run> {
 export async function runLists(cases: ListCase[]): Promise<string> {
   const rows: (string | number)[][] = [];
   for (const c of cases) {
-    const targets = [c.castad, c.peer, c.floor, c.replay];
+    // castad first: the replay and the rows-from-memory castad are checked against its answer.
+    const targets = [c.castad, c.memory, c.peer, c.floor, c.replay];
     let bytes = "";
+    let castadBody = "";
     for (const t of targets) {
       if (t === c.replay) continue;
       const { body, answer } = await fetchOnce(t);
       const n = t.rows(answer);
       if (n !== c.expectRows) throw new Error(`${t.server.name} answered ${n} rows for "${c.name}", expected ${c.expectRows}`);
+      if (t === c.memory) {
+        // The same rows, so the same answer; only a signed link's time window could differ (a
+        // minute boundary between the two requests), never its length.
+        if (body.length !== castadBody.length) throw new Error(`${t.server.name} did not answer castad's answer: ${body.slice(0, 300)}`);
+        continue;
+      }
       bytes += `${bytes ? "/" : ""}${(body.length / 1024).toFixed(0)}`;
-      if (t === c.castad) await replayAnswer(c.replay, body);
+      if (t === c.castad) {
+        castadBody = body;
+        await replayAnswer(c.replay, body);
+      }
     }
     // Warm-up (JIT, pools, caches), not counted.
     for (const t of targets) await load(t, Math.min(2, knobs.seconds));
     const runs = targets.map(() => [] as Run[]);
     for (let round = 0; round < knobs.rounds; round++) {
-      const order = round % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0];
+      const order = round % 2 === 0 ? [0, 1, 2, 3, 4] : [4, 3, 2, 1, 0];
       for (const i of order) {
-        // BENCH_CPU_PROF: castad's first round of each list, profiled.
-        const profiled = i === 0 && round === 0 && knobs.cpuProfDir;
-        const stop = profiled ? await targets[i]!.server.profile(join(profiled, `api-${c.name.split(/[^a-z]/)[0]}.cpuprofile`)) : null;
+        // BENCH_CPU_PROF: castad's first round of each list, profiled (and its rows-from-memory twin's).
+        const profiled = i <= 1 && round === 0 && knobs.cpuProfDir;
+        const file = `api-${i === 1 ? "memory-" : ""}${c.name.split(/[^a-z]/)[0]}.cpuprofile`;
+        const stop = profiled ? await targets[i]!.server.profile(join(profiled, file)) : null;
         runs[i]!.push(await load(targets[i]!, knobs.seconds));
         await stop?.();
       }
@@ -178,8 +192,10 @@ export async function runLists(cases: ListCase[]): Promise<string> {
       p99: median(rs.map((r) => r.p99)),
       failures: rs.reduce((n, r) => n + r.failures, 0),
     }));
-    const [castad, peer, floor] = med as [Run, Run, Run, Run];
+    const [castad, , peer, floor] = med as [Run, Run, Run, Run, Run];
     for (const [i, m] of med.entries()) {
+      // The ratios for castad, and for castad with its rows from memory (i = 1).
+      const rated = i <= 1;
       rows.push([
         i === 0 ? c.name : "",
         targets[i]!.server.name,
@@ -188,9 +204,9 @@ export async function runLists(cases: ListCase[]): Promise<string> {
         ms(m.p99),
         m.failures,
         ms(m.cpu),
-        i === 0 ? ratio(castad.rps, peer.rps) : "",
-        i === 0 ? ratio(castad.rps, floor.rps) : "",
-        i === 0 ? ratio(peer.cpu, castad.cpu) : "",
+        rated ? ratio(m.rps, peer.rps) : "",
+        rated ? ratio(m.rps, floor.rps) : "",
+        rated ? ratio(peer.cpu, m.cpu) : "",
         i === 0 ? `${bytes} KB` : "",
       ]);
     }

@@ -31,7 +31,7 @@ import { createPrisma } from "../src/db/client.js";
 import { statementCount } from "./peers/sql-counter.mjs";
 import { createEventBus } from "../src/events/bus.js";
 import { issueToken } from "../src/auth/tokens.js";
-import { castadCommand, knobs, ms, port, startCastad, startServer, table, type Server } from "./lib.js";
+import { castadCommand, knobs, ms, port, startCastad, startCastadPeer, startServer, table, type Server } from "./lib.js";
 import { seed, DATASET } from "./seed.js";
 import { listCases, runLists, runStatementCounts, runTypename } from "./lists.js";
 import { runColumns } from "./columns.js";
@@ -149,7 +149,9 @@ async function main() {
     servers.push(floor);
     const replay = await startServer({ name: "yoga replay", args: ["bench/peers/yoga-replay.mjs"], env, port: await port() });
     servers.push(replay);
-    const cases = listCases({ castad: api, peer, floor, replay }, token);
+    const memory = await startCastadPeer("bench/peers/castad-rows-from-memory.mjs", { name: "castad, rows from memory", env, port: await port(), profile: Boolean(knobs.cpuProfDir) });
+    servers.push(memory);
+    const cases = listCases({ castad: api, peer, floor, replay, memory }, token);
 
     if (knobs.parts.has("sql")) section("SQL statements per request", await runStatementCounts(cases, EXPECTED_STATEMENTS));
     if (knobs.parts.has("lists")) section("lists (medians of the rounds)", await runLists(cases));
