@@ -29,7 +29,10 @@ function rowsFromMemory(prisma) {
         return (args) => {
           const key = JSON.stringify([model, op, args]);
           let rows = answers.get(key);
-          if (rows === undefined) answers.set(key, (rows = Promise.resolve(fn.call(target, args))));
+          if (rows === undefined) {
+            answers.set(key, (rows = Promise.resolve(fn.call(target, args))));
+            rows.catch(() => answers.delete(key)); // a failed read is asked again next time
+          }
           return rows;
         };
       },
